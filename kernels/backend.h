@@ -1,0 +1,84 @@
+// kernels/backend.h — the small set of primitives every device backend implements.
+//
+// Ops (autograd/functions/*.cpp) validate arguments, compute output shapes and dtypes, allocate
+// outputs, and then call exactly one of these primitives on backend(device). A backend never sees
+// broadcasting rules or dtype promotion: inputs arrive already expanded (stride 0) to the output
+// shape and already in the compute dtype. Not a public header.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "../tensor/tensor.h"
+#include "functors.h"
+
+namespace tg::kernels {
+
+enum class ReduceOp : uint8_t { Sum, Prod, Max, Min };
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char* name() const = 0;
+
+  // Memory. allocate throws tg::Error (out of memory) instead of returning null.
+  virtual void* allocate(size_t nbytes) = 0;
+  virtual void deallocate(void* ptr, size_t nbytes) = 0;
+  virtual void copy_from_host(void* dst, const void* src, size_t nbytes) = 0;
+  virtual void copy_to_host(void* dst, const void* src, size_t nbytes) = 0;
+
+  // dst[i] = convert(src[i]); same shape, any strides and dtypes, both on this backend.
+  virtual void copy(const Tensor& src, const Tensor& dst) = 0;
+  virtual void fill(const Tensor& dst, Scalar value) = 0;
+
+  // out = f(x) / f(a, b) / cond ? a : b. Inputs have out's shape (possibly stride-0 broadcast).
+  virtual void unary(UnaryOp op, const UnaryParams& p, const Tensor& x, const Tensor& out) = 0;
+  virtual void binary(BinaryOp op, double alpha, const Tensor& a, const Tensor& b,
+                      const Tensor& out) = 0;
+  virtual void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) = 0;
+
+  // out has x's shape with size 1 on every reduced dim (reduce[d] true).
+  virtual void reduce(ReduceOp op, const Tensor& x, const bool* reduce, const Tensor& out) = 0;
+  // values/indices have x's shape with size 1 on `dim`; first occurrence wins ties.
+  virtual void arg_reduce(bool is_max, const Tensor& x, int dim, const Tensor& values,
+                          const Tensor& indices) = 0;
+
+  // out[b] = alpha * a[b] @ w[b] + beta * out[b]; a [B, N, K], w [B, K, M], out [B, N, M],
+  // any strides. beta == 0 ignores out's previous contents (even NaN).
+  virtual void gemm(const Tensor& a, const Tensor& w, const Tensor& out, double alpha,
+                    double beta) = 0;
+
+  // Index primitives. Indices are int64 and already bounds-checked by the op.
+  virtual void index_select(const Tensor& x, int dim, const Tensor& index, const Tensor& out) = 0;
+  virtual void gather(const Tensor& x, int dim, const Tensor& index, const Tensor& out) = 0;
+  // out[.. index[i] ..] = src[i] (or += when accumulate); serialised where indices repeat.
+  virtual void scatter(const Tensor& out, int dim, const Tensor& index, const Tensor& src,
+                       bool accumulate) = 0;
+  // out.select(dim, index[i]) += alpha * src.select(dim, i)
+  virtual void index_add(const Tensor& out, int dim, const Tensor& index, const Tensor& src,
+                         double alpha) = 0;
+  // Sorts each row of a contiguous [rows, n] x (NaN sorts as the largest value; ties keep the
+  // lower index first) and writes the first k of each row to contiguous [rows, k] outputs.
+  virtual void sort_rows(const Tensor& x, bool descending, int64_t k, const Tensor& values,
+                         const Tensor& indices) = 0;
+  virtual void softmax(const Tensor& x, int dim, bool log, const Tensor& out) = 0;
+
+  // Random fills from the Philox stream (seed, counter offset). Element i uses counter offset + i.
+  virtual void uniform(const Tensor& out, uint64_t seed, uint64_t offset, double low,
+                       double high) = 0;
+  virtual void normal(const Tensor& out, uint64_t seed, uint64_t offset, double mean,
+                      double stddev) = 0;
+  virtual void randint(const Tensor& out, uint64_t seed, uint64_t offset, int64_t low,
+                       int64_t high) = 0;
+};
+
+// The backend for a device; throws tg::Error naming the op when it is not available.
+Backend& backend(Device device, const char* op = "tensor");
+bool has_backend(DeviceType type);
+
+// Defined by kernels/cpu and (when built with CUDA) kernels/cuda. Looked up explicitly rather than
+// self-registered, so that static linking cannot drop a backend's object file.
+Backend& cpu_backend();
+Backend* cuda_backend();  // null when no usable device is present
+
+}  // namespace tg::kernels

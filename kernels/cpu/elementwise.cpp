@@ -1,0 +1,147 @@
+// kernels/cpu/elementwise.cpp — copy, fill, unary, binary and where on the CPU.
+//
+// Fast path: all operands contiguous -> one flat loop the compiler vectorises. Otherwise the
+// strided loop (loops.h) hands us runs along the innermost dim; we again specialise the run for
+// unit strides and for a stride-0 (broadcast scalar) operand.
+#include <algorithm>
+#include <cstring>
+
+#include "cpu_kernels.h"
+#include "loops.h"
+
+namespace tg::kernels::cpu {
+namespace {
+
+template <class T>
+T* ptr(const Tensor& t) {
+  return static_cast<T*>(t.data_ptr());
+}
+
+template <class R, class T, class F>
+void unary_loop(const Tensor& x, const Tensor& out, F f) {
+  if (x.is_contiguous() && out.is_contiguous()) {
+    const T* xp = ptr<T>(x);
+    R* op = ptr<R>(out);
+    parallel_for(out.numel(), kGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) op[i] = f(xp[i]);
+    });
+    return;
+  }
+  StridedLoop<2> loop({&out, &x});
+  const int64_t so = loop.inner_stride(0), sx = loop.inner_stride(1);
+  loop.run([&](const std::array<char*, 2>& p, int64_t n) {
+    if (so == sizeof(R) && sx == sizeof(T)) {
+      R* o = reinterpret_cast<R*>(p[0]);
+      const T* xi = reinterpret_cast<const T*>(p[1]);
+      for (int64_t i = 0; i < n; ++i) o[i] = f(xi[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<R*>(p[0] + i * so) = f(*reinterpret_cast<const T*>(p[1] + i * sx));
+    }
+  });
+}
+
+template <class R, class T, class F>
+void binary_loop(const Tensor& a, const Tensor& b, const Tensor& out, F f) {
+  if (a.is_contiguous() && b.is_contiguous() && out.is_contiguous()) {
+    const T* ap = ptr<T>(a);
+    const T* bp = ptr<T>(b);
+    R* op = ptr<R>(out);
+    parallel_for(out.numel(), kGrain, [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i) op[i] = f(ap[i], bp[i]);
+    });
+    return;
+  }
+  StridedLoop<3> loop({&out, &a, &b});
+  const int64_t so = loop.inner_stride(0), sa = loop.inner_stride(1), sb = loop.inner_stride(2);
+  loop.run([&](const std::array<char*, 3>& p, int64_t n) {
+    R* o = reinterpret_cast<R*>(p[0]);
+    const T* ai = reinterpret_cast<const T*>(p[1]);
+    const T* bi = reinterpret_cast<const T*>(p[2]);
+    if (so == sizeof(R) && sa == sizeof(T) && sb == sizeof(T)) {
+      for (int64_t i = 0; i < n; ++i) o[i] = f(ai[i], bi[i]);
+    } else if (so == sizeof(R) && sa == sizeof(T) && sb == 0) {
+      const T bv = *bi;
+      for (int64_t i = 0; i < n; ++i) o[i] = f(ai[i], bv);
+    } else if (so == sizeof(R) && sa == 0 && sb == sizeof(T)) {
+      const T av = *ai;
+      for (int64_t i = 0; i < n; ++i) o[i] = f(av, bi[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<R*>(p[0] + i * so) = f(*reinterpret_cast<const T*>(p[1] + i * sa),
+                                                 *reinterpret_cast<const T*>(p[2] + i * sb));
+    }
+  });
+}
+
+}  // namespace
+
+void copy(const Tensor& src, const Tensor& dst) {
+  if (src.dtype() == dst.dtype() && src.is_contiguous() && dst.is_contiguous()) {
+    if (dst.nbytes()) std::memmove(dst.data_ptr(), src.data_ptr(), dst.nbytes());
+    return;
+  }
+  dispatch(dst.dtype(), "copy", [&]<class D>() {
+    dispatch(src.dtype(), "copy", [&]<class S>() {
+      unary_loop<D, S>(src, dst, [](S v) {
+        if constexpr (std::is_same_v<D, bool>) return static_cast<bool>(v != S(0));
+        else return static_cast<D>(v);
+      });
+    });
+  });
+}
+
+void fill(const Tensor& dst, Scalar value) {
+  dispatch(dst.dtype(), "fill", [&]<class T>() {
+    const T v = value.to<T>();
+    if (dst.is_contiguous()) {
+      T* p = ptr<T>(dst);
+      parallel_for(dst.numel(), kGrain, [&](int64_t b, int64_t e) { std::fill(p + b, p + e, v); });
+      return;
+    }
+    StridedLoop<1> loop({&dst});
+    const int64_t s = loop.inner_stride(0);
+    loop.run([&](const std::array<char*, 1>& p, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) *reinterpret_cast<T*>(p[0] + i * s) = v;
+    });
+  });
+}
+
+void unary(UnaryOp op, const UnaryParams& params, const Tensor& x, const Tensor& out) {
+  with_unary_functor(op, params, [&](auto f) {
+    auto run = [&]<class T>() {
+      using R = decltype(f(T{}));
+      unary_loop<R, T>(x, out, f);
+    };
+    if constexpr (kFloatOnly<decltype(f)>) dispatch_floating(x.dtype(), "unary", run);
+    else dispatch(x.dtype(), "unary", run);
+  });
+}
+
+void binary(BinaryOp op, double alpha, const Tensor& a, const Tensor& b, const Tensor& out) {
+  with_binary_functor(op, alpha, [&](auto f) {
+    auto run = [&]<class T>() {
+      using R = decltype(f(T{}, T{}));
+      binary_loop<R, T>(a, b, out, f);
+    };
+    if constexpr (kFloatOnly<decltype(f)>) dispatch_floating(a.dtype(), "binary", run);
+    else dispatch(a.dtype(), "binary", run);
+  });
+}
+
+void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) {
+  dispatch(out.dtype(), "where", [&]<class T>() {
+    StridedLoop<4> loop({&out, &cond, &a, &b});
+    const int64_t so = loop.inner_stride(0), sc = loop.inner_stride(1),
+                  sa = loop.inner_stride(2), sb = loop.inner_stride(3);
+    loop.run([&](const std::array<char*, 4>& p, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) {
+        bool c = *reinterpret_cast<const bool*>(p[1] + i * sc);
+        *reinterpret_cast<T*>(p[0] + i * so) =
+            c ? *reinterpret_cast<const T*>(p[2] + i * sa) : *reinterpret_cast<const T*>(p[3] + i * sb);
+      }
+    });
+  });
+}
+
+}  // namespace tg::kernels::cpu
