@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "../tensor/tensor.h"
@@ -22,7 +23,8 @@ struct AutogradMeta {
   uint32_t output_nr = 0;            // which output of grad_fn this tensor is
   bool retains_grad = false;
   std::weak_ptr<Node> grad_accumulator;  // leaves: the node that writes into `grad`
-  std::vector<std::function<Tensor(const Tensor&)>> hooks;
+  std::vector<std::function<Tensor(const Tensor&)>> hooks;  // leaves: run before accumulation
+  std::string name;                                          // optional label for graph printing
 };
 
 }  // namespace tg::autograd

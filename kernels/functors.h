@@ -39,6 +39,7 @@ struct UnaryParams {
   _(Sigmoid, true, false)      \
   _(Relu, false, false)        \
   _(Gelu, true, false)         \
+  _(Erf, true, false)          \
   _(Softplus, true, false)     \
   _(Clamp, false, false)       \
   _(LogicalNot, false, true)
@@ -114,6 +115,7 @@ struct GeluF {
     return x * T(0.5) * (T(1) + erf(x * T(0.70710678118654752440)));
   }
 };
+struct ErfF { UnaryParams p; template <class T> TG_HD T operator()(T x) const { using std::erf; return erf(x); } };
 struct SoftplusF {
   UnaryParams p;  // a = beta, b = threshold
   template <class T> TG_HD T operator()(T x) const {

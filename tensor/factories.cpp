@@ -77,7 +77,8 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype, Device dev
   dispatch(dtype, "linspace", [&]<class T>() {
     T* p = static_cast<T*>(t.data_ptr());
     // Fill symmetric halves from each end, like PyTorch, so the last value is exactly `end`.
-    int64_t half = steps / 2;
+    // A single step is `start` (PyTorch), not the end point the symmetric fill would give.
+    int64_t half = steps == 1 ? 1 : steps / 2;
     for (int64_t i = 0; i < steps; ++i)
       p[i] = static_cast<T>(i < half ? start + step * static_cast<double>(i)
                                      : end - step * static_cast<double>(steps - 1 - i));

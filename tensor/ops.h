@@ -63,6 +63,7 @@ Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);               // 1 / (1 + exp(-x))
 Tensor relu(const Tensor& x);                  // max(x, 0)
 Tensor gelu(const Tensor& x);                  // x * Phi(x), exact (erf) form
+Tensor erf(const Tensor& x);                   // 2/sqrt(pi) * integral_0^x exp(-t^2) dt
 Tensor softplus(const Tensor& x, double beta = 1.0, double threshold = 20.0);  // log(1+exp(bx))/b
 Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);
 Tensor logical_not(const Tensor& x);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -141,8 +142,21 @@ class Tensor {
   bool requires_grad() const;
   Tensor& requires_grad_(bool value = true);
   bool is_leaf() const;
+  // The accumulated gradient (leaves, or tensors that called retain_grad()); undefined if none.
   Tensor grad() const;
+  void set_grad(const Tensor& g);  // e.g. set_grad({}) to drop it
   std::shared_ptr<autograd::Node> grad_fn() const;
+  uint32_t output_nr() const;
+  // Runs backward from this tensor. A non-scalar tensor needs `gradient` (same shape).
+  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
+                bool create_graph = false) const;
+  // hook(grad) runs when this tensor's gradient is computed; a defined return value replaces it.
+  void register_hook(std::function<Tensor(const Tensor&)> hook) const;
+  // Keep .grad for a non-leaf tensor too.
+  void retain_grad() const;
+  // A label shown by print_graph / to_dot (e.g. "W1").
+  Tensor& set_name(const std::string& name);
+  std::string name() const;
 
   // ---- math (thin wrappers over the free functions in ops.h) --------------------------------
   Tensor add(const Tensor& o, Scalar alpha = 1) const;

@@ -1,10 +1,14 @@
 // autograd/functions/indexing.cpp — index_select, gather, scatter, index_add, masked_fill, take,
 // embedding, cat, stack, split, chunk, topk, sort (forward). Every index is bounds-checked here,
 // so kernels may assume valid indices.
+#include "../record.h"
 #include "op_utils.h"
 
 namespace tg {
 namespace {
+
+using autograd::Grads;
+using autograd::Needs;
 
 void check_gather_shapes(const Tensor& x, int d, const Tensor& index, const char* op) {
   TG_CHECK(index.dim() == x.dim(), op, ": index must have the same number of dimensions as the ",
@@ -30,6 +34,12 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   shape[d] = index.numel();
   Tensor out = empty(shape, x.dtype(), x.device());
   if (out.numel() > 0) detail::backend_of(x, op).index_select(xx, d, index.reshape({-1}), out);
+  if (autograd::needs_grad(xx))
+    autograd::record("IndexSelectBackward0", out, {xx},
+                     [idx = autograd::save(index.reshape({-1})), d, shape = xx.sizes()](const Tensor& g, const Needs&) {
+      // rows picked several times receive the sum of their gradients
+      return Grads{index_add(zeros(shape, g.dtype(), g.device()), d, idx.unpack(), g)};
+    });
   if (x.dim() == 0) return out.view({});
   return out;
 }
@@ -44,6 +54,11 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   if (x.dim() > 0) detail::check_index_bounds(index, x.size(d), op, d);
   Tensor out = empty(index.sizes(), x.dtype(), x.device());
   if (out.numel() > 0) detail::backend_of(x, op).gather(x, d, index, out);
+  if (autograd::needs_grad(x))
+    autograd::record("GatherBackward0", out, {x},
+                     [idx = autograd::save(index), d, shape = x.sizes()](const Tensor& g, const Needs&) {
+      return Grads{scatter_add(zeros(shape, g.dtype(), g.device()), d, idx.unpack(), g)};
+    });
   return out;
 }
 
@@ -63,9 +78,34 @@ Tensor scatter_impl(const char* op, const Tensor& x, int64_t dim, const Tensor& 
     TG_CHECK(index.size(i) <= src.size(i), op, ": index shape ", index.sizes(),
              " exceeds the src shape ", src.sizes(), " in dimension ", i);
   if (x.dim() > 0) detail::check_index_bounds(index, x.size(d), op, d);
-  Tensor out = x.clone();
+  Tensor out;
+  {
+    NoGradGuard no_grad;  // the copy is an implementation detail, not part of the graph
+    out = x.clone();
+  }
   if (index.numel() > 0)
     detail::backend_of(x, op).scatter(out, d, index, src.to(x.dtype()), accumulate);
+  if (autograd::needs_grad(x, src))
+    autograd::record(accumulate ? "ScatterAddBackward0" : "ScatterBackward0", out, {x, src},
+                     [idx = autograd::save(index), d, accumulate, src_shape = src.sizes()](
+                         const Tensor& g, const Needs& need) {
+      Tensor iv = idx.unpack();
+      // x: overwritten positions get no gradient (scatter); all of it passes through (scatter_add).
+      Tensor gx = need[0] ? (accumulate ? g : scatter(g, d, iv, Scalar(0))) : Tensor();
+      Tensor gs;
+      if (need[1]) {  // src: the gradient at the position each element was written to
+        gs = gather(g, d, iv);
+        if (!(gs.sizes() == src_shape)) {  // src larger than index: the rest got no gradient
+          Tensor z = zeros(src_shape, g.dtype(), g.device());
+          Tensor region = z;
+          for (int k = 0; k < iv.dim(); ++k) region = region.narrow(k, 0, iv.size(k));
+          NoGradGuard no_grad;  // (this rare case is not twice differentiable)
+          region.copy_(gs);
+          gs = z;
+        }
+      }
+      return Grads{gx, gs};
+    });
   return out;
 }
 
@@ -98,10 +138,19 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
   TG_CHECK(ss.sizes() == want, op, ": src shape ", src.sizes(), " must equal ", want,
            " (the input shape with dimension ", d, " replaced by the index length)");
   detail::check_index_bounds(index, xx.size(d), op, d);
-  Tensor out = xx.clone();
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = xx.clone();
+  }
   if (index.numel() > 0)
     detail::backend_of(x, op).index_add(out, d, index.reshape({-1}), ss.to(x.dtype()),
                                          alpha.to_double());
+  if (autograd::needs_grad(xx, ss))
+    autograd::record("IndexAddBackward0", out, {xx, ss},
+                     [idx = autograd::save(index.reshape({-1})), d, alpha](const Tensor& g, const Needs& need) {
+      return Grads{g, need[1] ? mul(index_select(g, d, idx.unpack()), alpha) : Tensor()};
+    });
   return x.dim() == 0 ? out.view({}) : out;
 }
 
@@ -166,10 +215,22 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   Tensor out = empty(shape, dt, ref.device());
   auto& be = detail::backend_of(ref, op);
   int64_t at = 0;
+  std::vector<int64_t> sizes;
   for (const Tensor& t : tensors) {
     if (t.numel() > 0) be.copy(t, out.narrow(d, at, t.size(d)));
     at += t.size(d);
+    sizes.push_back(t.size(d));
   }
+  if (autograd::any_requires_grad(tensors))
+    autograd::record("CatBackward0", out, tensors, [d, sizes](const Tensor& g, const Needs& need) {
+      Grads gs(sizes.size());
+      int64_t off = 0;
+      for (size_t i = 0; i < sizes.size(); ++i) {
+        if (need[i]) gs[i] = g.narrow(d, off, sizes[i]);
+        off += sizes[i];
+      }
+      return gs;
+    });
   return out;
 }
 
@@ -235,7 +296,11 @@ std::tuple<Tensor, Tensor> sort_impl(const char* op, const Tensor& x, int64_t k,
   int64_t n = xx.size(d);
   if (k < 0) k = n;
   TG_CHECK(k <= n, op, ": k (", k, ") is larger than dimension ", d, " of size ", n);
-  Tensor rows = xx.transpose(d, -1).contiguous();
+  Tensor rows;
+  {
+    NoGradGuard no_grad;
+    rows = xx.transpose(d, -1).contiguous();
+  }
   DimVec shape = rows.sizes();
   shape[shape.size() - 1] = k;
   Tensor values = empty(shape, x.dtype(), x.device());
@@ -244,6 +309,11 @@ std::tuple<Tensor, Tensor> sort_impl(const char* op, const Tensor& x, int64_t k,
     detail::backend_of(x, op).sort_rows(rows, descending, k, values, indices);
   values = values.transpose(d, -1).contiguous();
   indices = indices.transpose(d, -1).contiguous();
+  if (autograd::needs_grad(xx))  // each selected value's gradient goes back to where it came from
+    autograd::record(k < n ? "TopkBackward0" : "SortBackward0", values, {xx},
+                     [idx = autograd::save(indices), d, shape = xx.sizes()](const Tensor& g, const Needs&) {
+      return Grads{scatter_add(zeros(shape, g.dtype(), g.device()), d, idx.unpack(), g)};
+    });
   if (x.dim() == 0) return {values.view({}), indices.view({})};
   return {values, indices};
 }

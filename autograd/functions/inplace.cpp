@@ -1,9 +1,26 @@
 // autograd/functions/inplace.cpp — in-place ops (fill_, copy_, add_, ...). Each bumps the storage's
 // version counter so autograd can detect tensors modified after being saved for backward.
+#include "../record.h"
 #include "op_utils.h"
 
 namespace tg {
 namespace {
+
+// In-place ops are not recorded on the tape. Writing in place into a tensor that takes part in
+// autograd (or writing a value that does) while grad mode is on would silently detach it from
+// the graph, so it is an error; optimizers and initialisers run under NoGradGuard.
+void check_autograd_inplace(const Tensor& self, const Tensor* other, const char* op) {
+  if (!GradMode::is_enabled()) return;
+  bool self_rg = autograd::tensor_requires_grad(self);
+  bool other_rg = other && autograd::tensor_requires_grad(*other);
+  if (!self_rg && !other_rg) return;
+  TG_CHECK(false, op, ": in-place operation on a tensor that ",
+           (self.is_leaf() && self_rg ? "is a leaf requiring grad"
+                                      : self_rg ? "is part of an autograd graph"
+                                                : "does not require grad, with an operand that does"),
+           " while grad mode is on. Use the out-of-place op (e.g. x = x + y), or wrap parameter "
+           "updates in tg::NoGradGuard.");
+}
 
 using kernels::BinaryOp;
 
@@ -34,6 +51,7 @@ Tensor& inplace_binary(Tensor& self, const Tensor& other, BinaryOp bop, double a
   detail::check_defined(self, op);
   detail::check_defined(other, op);
   detail::check_no_internal_overlap(self, op);
+  check_autograd_inplace(self, &other, op);
   DType result = promote_types(self.dtype(), other.dtype());
   if (float_only && !is_floating(result)) result = kDefaultFloat;
   check_castable(self, result, op);
@@ -51,6 +69,7 @@ Tensor scalar_operand(const Tensor& self, Scalar s) {
 
 Tensor& Tensor::fill_(Scalar value) {
   detail::check_no_internal_overlap(*this, "fill_");
+  check_autograd_inplace(*this, nullptr, "fill_");
   if (numel() > 0) detail::backend_of(*this, "fill_").fill(*this, value);
   impl().storage()->bump_version();
   return *this;
@@ -61,6 +80,7 @@ Tensor& Tensor::zero_() { return fill_(0); }
 Tensor& Tensor::copy_(const Tensor& src) {
   detail::check_defined(src, "copy_", "source");
   detail::check_no_internal_overlap(*this, "copy_");
+  check_autograd_inplace(*this, &src, "copy_");
   Tensor s = src.to(device());
   DimVec shape = broadcast_shapes(sizes(), s.sizes(), "copy_");
   TG_CHECK(shape == sizes(), "copy_: source of shape ", src.sizes(),

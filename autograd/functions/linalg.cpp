@@ -1,9 +1,13 @@
 // autograd/functions/linalg.cpp — matmul, mm, bmm, addmm, outer, dot (forward).
 // Everything funnels into one batched GEMM primitive: [B, N, K] x [B, K, M] -> [B, N, M].
+#include "../record.h"
 #include "op_utils.h"
 
 namespace tg {
 namespace {
+
+using autograd::Grads;
+using autograd::Needs;
 
 void check_matmul_args(const Tensor& a, const Tensor& b, const char* op) {
   detail::check_defined(a, op);
@@ -20,10 +24,18 @@ void check_matmul_args(const Tensor& a, const Tensor& b, const char* op) {
            " and ", kb, " differ)");
 }
 
-// a3 [B, N, K] x b3 [B, K, M] -> [B, N, M]
+// a3 [B, N, K] x b3 [B, K, M] -> [B, N, M]. Every matmul variant ends here (the reshapes and
+// expands around it are differentiable views), so this is the one matmul backward formula.
 Tensor batched_gemm(const Tensor& a3, const Tensor& b3, const char* op) {
   Tensor out = empty({a3.size(0), a3.size(1), b3.size(2)}, a3.dtype(), a3.device());
   if (out.numel() > 0) detail::backend_of(a3, op).gemm(a3, b3, out, 1.0, 0.0);
+  if (autograd::needs_grad(a3, b3))
+    autograd::record("BmmBackward0", out, {a3, b3},
+                     [sa = autograd::save(a3), sb = autograd::save(b3)](const Tensor& g, const Needs& need) {
+      // dA = G B^T, dB = A^T G
+      return Grads{need[0] ? batched_gemm(g, sb.unpack().transpose(1, 2), "matmul backward") : Tensor(),
+                   need[1] ? batched_gemm(sa.unpack().transpose(1, 2), g, "matmul backward") : Tensor()};
+    });
   return out;
 }
 
@@ -98,7 +110,17 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta, 
   double bt = beta.to_double();
   if (bt != 0) be.copy(bias.expand(shape).unsqueeze(0), out);
   if (out.numel() > 0) be.gemm(a.unsqueeze(0), b.unsqueeze(0), out, alpha.to_double(), bt);
-  return out.squeeze(0);
+  out = out.squeeze(0);
+  if (autograd::needs_grad(bias, a, b))
+    autograd::record("AddmmBackward0", out, {bias, a, b},
+                     [sa = autograd::save(a), sb = autograd::save(b), beta, alpha](const Tensor& g, const Needs& need) {
+      // d bias = beta G (summed to bias's shape), dA = alpha G B^T, dB = alpha A^T G
+      double al = alpha.to_double();
+      return Grads{need[0] ? mul(g, beta) : Tensor(),
+                   need[1] ? mul(mm(g, sb.unpack().t()), al) : Tensor(),
+                   need[2] ? mul(mm(sa.unpack().t(), g), al) : Tensor()};
+    });
+  return out;
 }
 
 Tensor outer(const Tensor& a, const Tensor& b) {

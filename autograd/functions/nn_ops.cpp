@@ -1,5 +1,6 @@
 // autograd/functions/nn_ops.cpp — softmax, log_softmax, one_hot, dropout (forward).
 #include "../../tensor/generator.h"
+#include "../record.h"
 #include "op_utils.h"
 
 namespace tg {
@@ -12,6 +13,15 @@ Tensor softmax_impl(const char* op, const Tensor& x, int64_t dim, bool log) {
   int d = wrap_dim(dim, x1.dim(), op);
   Tensor out = empty(x1.sizes(), x1.dtype(), x1.device());
   if (out.numel() > 0) detail::backend_of(x, op).softmax(x1, d, log, out);
+  if (autograd::needs_grad(x1))
+    autograd::record(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", out, {x1},
+                     [y = autograd::save_output(out), d, log](const Tensor& g, const autograd::Needs&) {
+      Tensor yv = y.unpack();
+      if (log)  // d log_softmax: g - softmax * sum(g)
+        return autograd::Grads{sub(g, mul(exp(yv), sum(g, {d}, true)))};
+      // d softmax: y * (g - sum(g * y))
+      return autograd::Grads{mul(yv, sub(g, sum(mul(g, yv), {d}, true)))};
+    });
   return x.dim() == 0 ? out.view({}) : out;
 }
 

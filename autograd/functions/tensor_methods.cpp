@@ -1,6 +1,8 @@
 // autograd/functions/tensor_methods.cpp — Tensor member functions that forward to the free ops,
 // and the autograd accessors of Tensor.
+#include "../engine.h"
 #include "../meta.h"
+#include "../record.h"
 #include "op_utils.h"
 
 namespace tg {
@@ -86,6 +88,61 @@ Tensor Tensor::grad() const {
 std::shared_ptr<autograd::Node> Tensor::grad_fn() const {
   auto* m = impl().autograd_meta();
   return m ? m->grad_fn : nullptr;
+}
+
+void Tensor::set_grad(const Tensor& g) {
+  if (g.defined()) {
+    TG_CHECK(g.sizes() == sizes(), "set_grad: gradient of shape ", g.sizes(),
+             " does not match the tensor's shape ", sizes());
+    TG_CHECK(g.device() == device(), "set_grad: gradient is on ", g.device().str(),
+             " but the tensor is on ", device().str());
+  }
+  impl().ensure_autograd_meta().grad = g;
+}
+
+uint32_t Tensor::output_nr() const {
+  auto* m = impl().autograd_meta();
+  return m ? m->output_nr : 0;
+}
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
+  autograd::backward({*this}, {gradient}, retain_graph, create_graph);
+}
+
+void Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
+  TG_CHECK(requires_grad(), "register_hook: cannot register a hook on a tensor that does not ",
+           "require grad");
+  auto* m = impl().autograd_meta();
+  if (m->grad_fn) m->grad_fn->pre_hooks.emplace_back(m->output_nr, std::move(hook));
+  else m->hooks.push_back(std::move(hook));
+}
+
+void Tensor::retain_grad() const {
+  TG_CHECK(requires_grad(), "retain_grad: the tensor does not require grad");
+  if (is_leaf()) return;  // leaves keep .grad anyway
+  auto* m = impl().autograd_meta();
+  if (m->retains_grad) return;
+  m->retains_grad = true;
+  // Weak reference: the hook lives in the node, and the node must not keep its output alive.
+  std::weak_ptr<TensorImpl> weak = impl_ptr();
+  m->grad_fn->pre_hooks.emplace_back(m->output_nr, [weak](const Tensor& g) {
+    if (auto impl = weak.lock()) {
+      autograd::AutogradMeta& meta = impl->ensure_autograd_meta();
+      Tensor add = GradMode::is_enabled() ? g : g.detach();
+      meta.grad = meta.grad.defined() ? tg::add(meta.grad, add) : add.clone();
+    }
+    return Tensor();
+  });
+}
+
+Tensor& Tensor::set_name(const std::string& name) {
+  impl().ensure_autograd_meta().name = name;
+  return *this;
+}
+
+std::string Tensor::name() const {
+  auto* m = impl().autograd_meta();
+  return m ? m->name : std::string();
 }
 
 }  // namespace tg

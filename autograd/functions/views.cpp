@@ -2,6 +2,7 @@
 // copying conversions contiguous(), clone(), to(dtype), to(device) and detach().
 #include <numeric>
 
+#include "../record.h"
 #include "op_utils.h"
 
 namespace tg {
@@ -40,6 +41,46 @@ void reduction_mask(const Tensor& t, const DimVec& dims, const char* op, bool (&
 }  // namespace detail
 
 using detail::make_view;
+using autograd::Grads;
+using autograd::Needs;
+
+namespace {
+
+// Backward of every view op that keeps the same elements in another shape.
+void record_reshape(const Tensor& out, const Tensor& in, const char* name) {
+  if (autograd::needs_grad(in))
+    autograd::record(name, out, {in}, [shape = in.sizes()](const Tensor& g, const Needs&) {
+      return Grads{g.reshape(shape)};
+    });
+}
+
+// Gradient of a view that selects part of its input (narrow, slice, select): the incoming
+// gradient placed into zeros of the input's shape. Itself differentiable: its backward is the
+// same view of the gradient-of-gradient.
+Tensor embed_in_zeros(const Tensor& g, const DimVec& shape,
+                      const std::function<Tensor(const Tensor&)>& view_fn) {
+  Tensor out = zeros(shape, g.dtype(), g.device());
+  {
+    NoGradGuard no_grad;
+    view_fn(out).copy_(g);
+  }
+  if (autograd::needs_grad(g))
+    autograd::record("ViewScatterBackward0", out, {g}, [view_fn](const Tensor& gg, const Needs&) {
+      return Grads{view_fn(gg)};
+    });
+  return out;
+}
+
+void record_part(const Tensor& out, const Tensor& in, const char* name,
+                 std::function<Tensor(const Tensor&)> view_fn) {
+  if (autograd::needs_grad(in))
+    autograd::record(name, out, {in}, [shape = in.sizes(), view_fn = std::move(view_fn)](
+                                          const Tensor& g, const Needs&) {
+      return Grads{embed_in_zeros(g, shape, view_fn)};
+    });
+}
+
+}  // namespace
 
 namespace {
 
@@ -71,7 +112,7 @@ DimVec infer_shape(const DimVec& shape, int64_t numel, const char* op, const Dim
 // each group of old dims that is contiguous among itself may be split/merged freely).
 bool view_strides(const DimVec& sizes, const DimVec& strides, const DimVec& shape, DimVec& out) {
   out = DimVec(shape.size(), 0);
-  if (shape_numel(sizes) == 0) {
+  if (shape_numel(sizes) == 0 || sizes.empty()) {  // empty, or 0-dim (one element, no strides)
     out = contiguous_strides(shape);
     return true;
   }
@@ -105,23 +146,38 @@ Tensor Tensor::view(const DimVec& shape) const {
   TG_CHECK(view_strides(sizes(), strides(), s, st), "view: size ", s,
            " is not compatible with the input's strides (shape ", sizes(), ", strides ", strides(),
            "); use reshape() instead, which copies when needed");
-  return make_view(*this, s, st, storage_offset());
+  Tensor out = make_view(*this, s, st, storage_offset());
+  record_reshape(out, *this, "ViewBackward0");
+  return out;
 }
 
 Tensor Tensor::reshape(const DimVec& shape) const {
   DimVec s = infer_shape(shape, numel(), "reshape", sizes());
   DimVec st;
-  if (view_strides(sizes(), strides(), s, st)) return make_view(*this, s, st, storage_offset());
+  if (view_strides(sizes(), strides(), s, st)) {
+    Tensor out = make_view(*this, s, st, storage_offset());
+    record_reshape(out, *this, "ViewBackward0");
+    return out;
+  }
   return contiguous().view(s);
 }
 
 Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
   int a = wrap_dim(d0, dim(), "transpose"), b = wrap_dim(d1, dim(), "transpose");
-  if (dim() == 0 || a == b) return make_view(*this, sizes(), strides(), storage_offset());
+  if (dim() == 0 || a == b) {
+    Tensor out = make_view(*this, sizes(), strides(), storage_offset());
+    record_reshape(out, *this, "TransposeBackward0");
+    return out;
+  }
   DimVec sz = sizes(), st = strides();
   std::swap(sz[a], sz[b]);
   std::swap(st[a], st[b]);
-  return make_view(*this, sz, st, storage_offset());
+  Tensor out = make_view(*this, sz, st, storage_offset());
+  if (autograd::needs_grad(*this))
+    autograd::record("TransposeBackward0", out, {*this}, [a, b](const Tensor& g, const Needs&) {
+      return Grads{g.transpose(a, b)};
+    });
+  return out;
 }
 
 Tensor Tensor::t() const {
@@ -142,7 +198,15 @@ Tensor Tensor::permute(const DimVec& dims) const {
     sz[i] = sizes()[d];
     st[i] = strides()[d];
   }
-  return make_view(*this, sz, st, storage_offset());
+  Tensor out = make_view(*this, sz, st, storage_offset());
+  if (autograd::needs_grad(*this)) {
+    DimVec inverse(dim(), 0);
+    for (int i = 0; i < dim(); ++i) inverse[wrap_dim(dims[i], dim(), "permute")] = i;
+    autograd::record("PermuteBackward0", out, {*this}, [inverse](const Tensor& g, const Needs&) {
+      return Grads{g.permute(inverse)};
+    });
+  }
+  return out;
 }
 
 Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
@@ -154,7 +218,10 @@ Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
            " + length ", length, " exceeds dimension ", w, " of size ", n);
   DimVec sz = sizes();
   sz[w] = length;
-  return make_view(*this, sz, strides(), storage_offset() + start * strides()[w]);
+  Tensor out = make_view(*this, sz, strides(), storage_offset() + start * strides()[w]);
+  record_part(out, *this, "NarrowBackward0",
+              [w, start, length](const Tensor& t) { return t.narrow(w, start, length); });
+  return out;
 }
 
 Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step) const {
@@ -169,7 +236,10 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step) const 
   DimVec sz = sizes(), st = strides();
   sz[w] = (end - start + step - 1) / step;
   st[w] *= step;
-  return make_view(*this, sz, st, storage_offset() + start * strides()[w]);
+  Tensor out = make_view(*this, sz, st, storage_offset() + start * strides()[w]);
+  record_part(out, *this, "SliceBackward0",
+              [w, start, end, step](const Tensor& t) { return t.slice(w, start, end, step); });
+  return out;
 }
 
 Tensor Tensor::select(int64_t d, int64_t index) const {
@@ -183,7 +253,9 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
   int64_t off = storage_offset() + index * st[w];
   sz.erase(w);
   st.erase(w);
-  return make_view(*this, sz, st, off);
+  Tensor out = make_view(*this, sz, st, off);
+  record_part(out, *this, "SelectBackward0", [w, index](const Tensor& t) { return t.select(w, index); });
+  return out;
 }
 
 Tensor Tensor::expand(const DimVec& shape) const {
@@ -207,7 +279,12 @@ Tensor Tensor::expand(const DimVec& shape) const {
     sz[i] = want;
     st[i] = have == want ? strides()[j] : 0;
   }
-  return make_view(*this, sz, st, storage_offset());
+  Tensor out = make_view(*this, sz, st, storage_offset());
+  if (autograd::needs_grad(*this))
+    autograd::record("ExpandBackward0", out, {*this}, [shape = sizes()](const Tensor& g, const Needs&) {
+      return Grads{autograd::sum_to(g, shape)};
+    });
+  return out;
 }
 
 Tensor Tensor::squeeze() const {
@@ -217,17 +294,23 @@ Tensor Tensor::squeeze() const {
       sz.push_back(sizes()[i]);
       st.push_back(strides()[i]);
     }
-  return make_view(*this, sz, st, storage_offset());
+  Tensor out = make_view(*this, sz, st, storage_offset());
+  record_reshape(out, *this, "SqueezeBackward0");
+  return out;
 }
 
 Tensor Tensor::squeeze(int64_t d) const {
-  if (dim() == 0) return make_view(*this, sizes(), strides(), storage_offset());
-  int w = wrap_dim(d, dim(), "squeeze");
-  if (sizes()[w] != 1) return make_view(*this, sizes(), strides(), storage_offset());
   DimVec sz = sizes(), st = strides();
-  sz.erase(w);
-  st.erase(w);
-  return make_view(*this, sz, st, storage_offset());
+  if (dim() > 0) {
+    int w = wrap_dim(d, dim(), "squeeze");
+    if (sizes()[w] == 1) {
+      sz.erase(w);
+      st.erase(w);
+    }
+  }
+  Tensor out = make_view(*this, sz, st, storage_offset());
+  record_reshape(out, *this, "SqueezeBackward1");
+  return out;
 }
 
 Tensor Tensor::unsqueeze(int64_t d) const {
@@ -236,7 +319,9 @@ Tensor Tensor::unsqueeze(int64_t d) const {
   int64_t s = w < dim() ? sizes()[w] * strides()[w] : 1;
   sz.insert(w, 1);
   st.insert(w, s);
-  return make_view(*this, sz, st, storage_offset());
+  Tensor out = make_view(*this, sz, st, storage_offset());
+  record_reshape(out, *this, "UnsqueezeBackward0");
+  return out;
 }
 
 Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
@@ -260,6 +345,10 @@ Tensor Tensor::contiguous() const {
 Tensor Tensor::clone() const {
   Tensor out = empty(sizes(), dtype(), device());
   detail::backend_of(*this, "clone").copy(*this, out);
+  if (autograd::needs_grad(*this))
+    autograd::record("CloneBackward0", out, {*this}, [](const Tensor& g, const Needs&) {
+      return Grads{g};
+    });
   return out;
 }
 
@@ -267,6 +356,10 @@ Tensor Tensor::to(DType dt) const {
   if (dt == dtype()) return *this;
   Tensor out = empty(sizes(), dt, device());
   detail::backend_of(*this, "to").copy(*this, out);
+  if (autograd::needs_grad(*this) && is_floating(dt))
+    autograd::record("ToCopyBackward0", out, {*this}, [](const Tensor& g, const Needs&) {
+      return Grads{g};  // record() casts it back to the input's dtype
+    });
   return out;
 }
 
@@ -281,6 +374,10 @@ Tensor Tensor::to(Device dev) const {
   } else {  // device to another device: through the host
     return src.to(Device{kCPU}).to(dev);
   }
+  if (autograd::needs_grad(src))
+    autograd::record("ToCopyBackward0", out, {src}, [from = src.device()](const Tensor& g, const Needs&) {
+      return Grads{g.to(from)};
+    });
   return out;
 }
 

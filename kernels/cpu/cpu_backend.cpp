@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "../../autograd/grad_mode.h"
 #include "cpu_kernels.h"
 
 namespace tg::kernels {
@@ -55,35 +56,44 @@ class CpuBackend final : public Backend {
     cpu::where(c, a, b, out);
   }
   void reduce(ReduceOp op, const Tensor& x, const bool* r, const Tensor& out) override {
+    NoGradGuard ng;  // kernels may build internal views
     cpu::reduce(op, x, r, out);
   }
   void arg_reduce(bool is_max, const Tensor& x, int dim, const Tensor& v,
                   const Tensor& i) override {
+    NoGradGuard ng;  // kernels may build internal views
     cpu::arg_reduce(is_max, x, dim, v, i);
   }
   void gemm(const Tensor& a, const Tensor& w, const Tensor& out, double alpha,
             double beta) override {
+    NoGradGuard ng;  // kernels may build internal views
     cpu::gemm(a, w, out, alpha, beta);
   }
   void index_select(const Tensor& x, int dim, const Tensor& idx, const Tensor& out) override {
+    NoGradGuard ng;  // kernels may build internal views
     cpu::index_select(x, dim, idx, out);
   }
   void gather(const Tensor& x, int dim, const Tensor& idx, const Tensor& out) override {
+    NoGradGuard ng;  // kernels may build internal views
     cpu::gather(x, dim, idx, out);
   }
   void scatter(const Tensor& out, int dim, const Tensor& idx, const Tensor& src,
                bool acc) override {
+    NoGradGuard ng;  // kernels may build internal views
     cpu::scatter(out, dim, idx, src, acc);
   }
   void index_add(const Tensor& out, int dim, const Tensor& idx, const Tensor& src,
                  double alpha) override {
+    NoGradGuard ng;  // kernels may build internal views
     cpu::index_add(out, dim, idx, src, alpha);
   }
   void sort_rows(const Tensor& x, bool desc, int64_t k, const Tensor& v,
                  const Tensor& i) override {
+    NoGradGuard ng;  // kernels may build internal views
     cpu::sort_rows(x, desc, k, v, i);
   }
   void softmax(const Tensor& x, int dim, bool log, const Tensor& out) override {
+    NoGradGuard ng;  // kernels may build internal views
     cpu::softmax(x, dim, log, out);
   }
   void uniform(const Tensor& out, uint64_t s, uint64_t o, double lo, double hi) override {
