@@ -3,6 +3,12 @@
 // It pulls in only tapegrad's own light headers (no Eigen, no CUDA), so it compiles fast.
 #pragma once
 
+#include "autograd/engine.h"
+#include "autograd/function.h"
+#include "autograd/grad_mode.h"
+#include "autograd/gradcheck.h"
+#include "autograd/graph_print.h"
+#include "autograd/node.h"
 #include "tensor/device.h"
 #include "tensor/dtype.h"
 #include "tensor/error.h"

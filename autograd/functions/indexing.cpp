@@ -27,6 +27,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   detail::check_same_device(x, index, op);
   detail::check_index_dtype(index, op);
   TG_CHECK(index.dim() <= 1, op, ": index must be 0-D or 1-D, got shape ", index.sizes());
+  TG_CHECK(x.dim() > 0 || index.numel() == 1, op, ": a 0-dim input takes exactly one index, got ",
+           index.numel());
   Tensor xx = x.dim() == 0 ? x.reshape({1}) : x;
   int d = wrap_dim(dim, xx.dim(), op);
   detail::check_index_bounds(index, xx.size(d), op, d);

@@ -39,6 +39,23 @@ Tensor batched_gemm(const Tensor& a3, const Tensor& b3, const char* op) {
   return out;
 }
 
+// [N, K] x [K, M] -> [N, M]: the common 2-D case gets its own node (no reshape nodes around it).
+Tensor mm_2d(const Tensor& a, const Tensor& b, const char* op) {
+  Tensor out = empty({a.size(0), b.size(1)}, a.dtype(), a.device());
+  if (out.numel() > 0) {
+    NoGradGuard no_grad;
+    detail::backend_of(a, op).gemm(a.unsqueeze(0), b.unsqueeze(0), out.unsqueeze(0), 1.0, 0.0);
+  }
+  if (autograd::needs_grad(a, b))
+    autograd::record("MmBackward0", out, {a, b},
+                     [sa = autograd::save(a), sb = autograd::save(b)](const Tensor& g, const Needs& need) {
+      // dA = G B^T, dB = A^T G
+      return Grads{need[0] ? mm_2d(g, sb.unpack().t(), "mm backward") : Tensor(),
+                   need[1] ? mm_2d(sa.unpack().t(), g, "mm backward") : Tensor()};
+    });
+  return out;
+}
+
 }  // namespace
 
 Tensor mm(const Tensor& a, const Tensor& b) {
@@ -46,7 +63,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   TG_CHECK(a.dim() == 2 && b.dim() == 2, "mm: expected 2-D tensors, got shapes ", a.sizes(),
            " and ", b.sizes());
   if (a.size(1) != b.size(0)) inner_mismatch("mm", a, b, a.size(1), b.size(0));
-  return batched_gemm(a.unsqueeze(0), b.unsqueeze(0), "mm").squeeze(0);
+  return mm_2d(a, b, "mm");
 }
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
@@ -68,7 +85,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   }
   if (a.dim() == 2 && b.dim() == 2) {
     if (a.size(1) != b.size(0)) inner_mismatch("matmul", a, b, a.size(1), b.size(0));
-    return batched_gemm(a.unsqueeze(0), b.unsqueeze(0), "matmul").squeeze(0);
+    return mm_2d(a, b, "matmul");
   }
   // General case: promote 1-D operands, broadcast the batch dims.
   Tensor a2 = a.dim() == 1 ? a.unsqueeze(0) : a;

@@ -92,8 +92,17 @@ Tensor mean(const Tensor& x, const DimVec& dims, bool keepdim) {
   TG_CHECK(is_floating(x.dtype()), "mean: expected a floating dtype (float32 or float64), got ",
            dtype_name(x.dtype()), "; convert with .to(tg::kFloat32) first");
   ReduceShape r = reduce_shape(x, dims, keepdim, "mean");
-  Tensor s = sum(x, dims, keepdim);
-  return div(s, Scalar(static_cast<double>(r.count)));
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = div(sum(x, dims, keepdim), Scalar(static_cast<double>(r.count)));
+  }
+  if (autograd::needs_grad(x))
+    autograd::record("MeanBackward1", out, {x}, [keep = r.keep, shape = x.sizes(), n = r.count](
+                                                    const Tensor& g, const Needs&) {
+      return Grads{div(g.reshape(keep), Scalar(static_cast<double>(n))).expand(shape)};
+    });
+  return out;
 }
 
 Tensor var(const Tensor& x, const DimVec& dims, int64_t correction, bool keepdim) {
