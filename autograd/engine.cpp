@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "../tensor/ops.h"
+#include "../tensor/sparse.h"
 #include "grad_mode.h"
 #include "record.h"
 
@@ -37,7 +38,7 @@ struct Capture {
 
 void check_finite(const Node& node, const Grads& outs) {
   for (size_t i = 0; i < outs.size(); ++i) {
-    const Tensor& g = outs[i];
+    const Tensor g = outs[i].defined() && outs[i].is_sparse() ? outs[i].values() : outs[i];
     if (!g.defined() || !g.is_floating_point() || g.numel() == 0) continue;
     NoGradGuard ng;
     Tensor bad = logical_not(eq(sub(g, g), zeros({}, g.dtype(), g.device())));  // NaN or Inf
@@ -134,7 +135,9 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_out
     Grads& buf = buffers[e.node.get()];
     if (buf.empty()) buf.resize(std::max<size_t>(e.node->output_meta.size(), 1));
     Tensor& slot = buf[e.input_nr];
-    slot = slot.defined() ? add(slot, g) : std::move(g);
+    if (!slot.defined()) slot = std::move(g);
+    else if (slot.is_sparse() || g.is_sparse()) slot = sparse_add(slot, g);
+    else slot = add(slot, g);
   };
   std::priority_queue<std::shared_ptr<Node>, std::vector<std::shared_ptr<Node>>, ReadyOrder> ready;
   for (size_t i = 0; i < roots.size(); ++i) deliver(roots[i], seeds[i]);

@@ -87,7 +87,7 @@ bool gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps
         if (!g[k].defined()) continue;
         TG_CHECK(g[k].sizes() == inputs[diff[k]].sizes(), "gradcheck: gradient for input ",
                  diff[k], " has shape ", g[k].sizes(), ", expected ", inputs[diff[k]].sizes());
-        std::vector<double> row = g[k].to_vector<double>();
+        std::vector<double> row = g[k].to_dense().to_vector<double>();
         std::copy(row.begin(), row.end(), analytic[k].begin() + o * static_cast<int64_t>(row.size()));
       }
     }
@@ -146,7 +146,7 @@ bool gradgradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double
     if (tensor_requires_grad(out) && GradMode::is_enabled()) {
       std::vector<Tensor> g = grad({out}, wrt, {cot}, true, /*create_graph=*/true, true);
       for (size_t k = 0; k < g.size(); ++k)
-        flat.push_back(g[k].defined() ? g[k].reshape({-1}) : zeros({wrt[k].numel()}, kFloat64));
+        flat.push_back(g[k].defined() ? g[k].to_dense().reshape({-1}) : zeros({wrt[k].numel()}, kFloat64));
     } else {  // evaluation without grad (numeric side): same value through a fresh graph
       EnableGradGuard eg;
       std::vector<Tensor> det = in;
@@ -158,7 +158,7 @@ bool gradgradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double
       Tensor o2 = fn(det);
       std::vector<Tensor> g = grad({o2}, w2, {cot.detach()}, false, false, true);
       for (size_t k = 0; k < g.size(); ++k)
-        flat.push_back(g[k].defined() ? g[k].detach().reshape({-1}) : zeros({w2[k].numel()}, kFloat64));
+        flat.push_back(g[k].defined() ? g[k].to_dense().detach().reshape({-1}) : zeros({w2[k].numel()}, kFloat64));
     }
     return cat(flat, 0);
   };

@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "../tensor/ops.h"
+#include "../tensor/sparse.h"
 #include "grad_mode.h"
 #include "meta.h"
 #include "record.h"
@@ -107,9 +108,19 @@ Grads AccumulateGrad::apply(Grads&& grads) {
   }
   TG_CHECK(g.sizes() == leaf_.sizes(), "backward: gradient of shape ", g.sizes(),
            " does not match the leaf's shape ", leaf_.sizes());
-  if (g.dtype() != leaf_.dtype()) g = g.to(leaf_.dtype());
-  if (GradMode::is_enabled()) {  // create_graph: the gradient keeps its history
-    m.grad = m.grad.defined() ? add(m.grad, g) : g;
+  if (g.dtype() != leaf_.dtype()) g = g.is_sparse() ? sparse_rows(g.indices(), g.values().to(leaf_.dtype()), g.sizes()) : g.to(leaf_.dtype());
+  if (GradMode::is_enabled() && !g.is_sparse()) {  // create_graph: the gradient keeps its history
+    m.grad = m.grad.defined() ? add(m.grad.to_dense(), g) : g;
+    return {};
+  }
+  if (g.is_sparse()) {  // sparse-rows gradient: stays sparse unless .grad is already dense
+    if (!m.grad.defined()) m.grad = g;
+    else if (m.grad.is_sparse()) m.grad = sparse_add(m.grad, g);
+    else add_sparse_(m.grad, g);
+    return {};
+  }
+  if (m.grad.defined() && m.grad.is_sparse()) {  // dense arriving on a sparse .grad
+    m.grad = sparse_add(g, m.grad);
     return {};
   }
   if (!m.grad.defined()) {

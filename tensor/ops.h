@@ -157,6 +157,8 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, Scalar value);
 Tensor take(const Tensor& x, const Tensor& index);
 // Rows of `weight` [V, D] at `indices` (any shape) -> [..., D].
 Tensor embedding(const Tensor& weight, const Tensor& indices);
+// Same lookup; with sparse_grad the weight's gradient is a sparse-rows tensor (tensor/sparse.h).
+Tensor embedding(const Tensor& weight, const Tensor& indices, bool sparse_grad);
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
 std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim = 0);

@@ -16,6 +16,7 @@
 #include "tensor/ops.h"
 #include "tensor/scalar.h"
 #include "tensor/shape.h"
+#include "tensor/sparse.h"
 #include "tensor/storage.h"
 #include "tensor/tensor.h"
 

@@ -32,6 +32,11 @@ void TensorImpl::refresh() {
   if (numel_ == 0) contiguous_ = true;
 }
 
+void TensorImpl::throw_sparse_data_access() {
+  TG_THROW("tensor: this is a sparse-rows tensor (a sparse embedding gradient: indices() + "
+           "values()); dense ops need to_dense() first");
+}
+
 autograd::AutogradMeta& TensorImpl::ensure_autograd_meta() {
   if (!autograd_) autograd_ = std::make_unique<autograd::AutogradMeta>();
   return *autograd_;

@@ -30,6 +30,9 @@ struct AutogradMeta;
 class Node;
 }  // namespace autograd
 
+// The parts of a sparse-rows tensor (tensor/sparse.h): row indices + value rows.
+struct SparseParts;
+
 class TensorImpl {
  public:
   TensorImpl(std::shared_ptr<Storage> storage, const DimVec& sizes, const DimVec& strides,
@@ -47,14 +50,20 @@ class TensorImpl {
   Device device() const { return storage_->device(); }
   bool is_contiguous() const { return contiguous_; }
   void* data() const {
+    if (sparse_) [[unlikely]] throw_sparse_data_access();
     return static_cast<char*>(storage_->data()) + offset_ * static_cast<int64_t>(itemsize(dtype_));
   }
+  // Sparse-rows tensors (only produced as gradients of sparse embeddings) have no dense data.
+  bool is_sparse() const { return sparse_ != nullptr; }
+  const SparseParts& sparse_parts() const { return *sparse_; }
+  void set_sparse_parts(std::shared_ptr<SparseParts> parts) { sparse_ = std::move(parts); }
 
   autograd::AutogradMeta* autograd_meta() const { return autograd_.get(); }
   autograd::AutogradMeta& ensure_autograd_meta();
 
  private:
   void refresh();
+  [[noreturn]] static void throw_sparse_data_access();
 
   std::shared_ptr<Storage> storage_;
   DimVec sizes_;
@@ -64,6 +73,7 @@ class TensorImpl {
   DType dtype_;
   bool contiguous_ = true;
   std::unique_ptr<autograd::AutogradMeta> autograd_;
+  std::shared_ptr<SparseParts> sparse_;
 };
 
 class Tensor {
@@ -86,6 +96,7 @@ class Tensor {
   int64_t storage_offset() const { return impl().offset(); }
   bool is_contiguous() const { return impl().is_contiguous(); }
   bool is_floating_point() const { return is_floating(dtype()); }
+  bool is_sparse() const { return impl().is_sparse(); }
   size_t itemsize() const { return tg::itemsize(dtype()); }
   size_t nbytes() const { return static_cast<size_t>(numel()) * itemsize(); }
   void* data_ptr() const { return impl().data(); }
@@ -137,6 +148,13 @@ class Tensor {
   Tensor to(Device device) const;
   Tensor cpu() const { return to(Device{kCPU}); }
   Tensor detach() const;
+
+  // ---- sparse-rows tensors (tensor/sparse.h) -------------------------------------------------
+  Tensor indices() const;   // [nnz] int64 row indices
+  Tensor values() const;    // [nnz, ...] rows
+  Tensor to_dense() const;  // dense copy (a dense tensor returns itself)
+  Tensor coalesce() const;  // sorted unique indices, duplicate rows summed
+  bool is_coalesced() const;
 
   // ---- autograd (see autograd/) ------------------------------------------------------------
   bool requires_grad() const;

@@ -184,6 +184,7 @@ std::vector<Row> op_table() {
   t.push_back({"index_select/dim0_repeats", {C({4, 3})}, [](const In& x) { return index_select(x[0], 0, idx({2, 0, 2})); }});
   t.push_back({"index_select/dim1_transposed", {T({3, 4})}, [](const In& x) { return index_select(x[0], 1, idx({3, 1})); }});
   t.push_back({"embedding", {C({5, 3})}, [](const In& x) { return embedding(x[0], idx({4, 0, 4, 1}, DimVec{2, 2})); }});
+  t.push_back({"embedding/sparse_grad", {C({5, 3})}, [](const In& x) { return embedding(x[0], idx({4, 0, 4, 1}, DimVec{2, 2}), true); }});
   t.push_back({"take", {T({3, 4})}, [](const In& x) { return take(x[0], idx({0, 5, -1})); }});
   t.push_back({"gather", {C({3, 4})}, [](const In& x) { return gather(x[0], 1, idx({0, 3, 3, 1, 2, 2}, DimVec{3, 2})); }});
   t.push_back({"scatter", {C({3, 4}), C({2, 4})}, [](const In& x) {

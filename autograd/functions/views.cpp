@@ -9,6 +9,7 @@ namespace tg {
 namespace detail {
 
 Tensor make_view(const Tensor& t, const DimVec& sizes, const DimVec& strides, int64_t offset) {
+  TG_CHECK(!t.is_sparse(), "view: sparse-rows tensors have no views; call to_dense() first");
   return Tensor(std::make_shared<TensorImpl>(t.impl().storage(), sizes, strides, offset, t.dtype()));
 }
 
