@@ -62,7 +62,10 @@ void render(std::ostream& os, const Tensor& t, const Formatter& f, bool summariz
   int64_t n = t.size(0);
   for (int64_t i = 0; i < n; ++i) {
     if (summarize && n > 2 * kEdge && i == kEdge) {
-      os << (t.dim() == 1 ? "..., " : "...,\n" + std::string(static_cast<size_t>(indent + 1), ' '));
+      // PyTorch prints " ..." as one more 1-D element, and "..." as one more row otherwise.
+      if (t.dim() == 1) os << " ..., ";
+      else os << "...," << std::string(static_cast<size_t>(t.dim() - 1), '\n')
+              << std::string(static_cast<size_t>(indent + 1), ' ');
       i = n - kEdge;
     }
     render(os, t.select(0, i), f, summarize, indent + 1);
@@ -79,6 +82,11 @@ void render(std::ostream& os, const Tensor& t, const Formatter& f, bool summariz
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   if (!t.defined()) return os << "tensor(undefined)";
+  if (t.is_sparse()) {
+    os << "tensor(indices=" << t.indices() << ",\n       values=" << t.values() << ",\n       size=(";
+    for (int i = 0; i < t.dim(); ++i) os << (i ? ", " : "") << t.size(i);
+    return os << "), layout=sparse_rows)";
+  }
   Tensor c = t.device().is_cpu() ? t : t.to(Device{kCPU});
   bool summarize = c.numel() > kThreshold;
   std::vector<double> vals;
@@ -94,16 +102,25 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
       if (a > 0) mn = std::min(mn, a);
       if (v != std::nearbyint(v)) all_int = false;
     }
-    f.int_mode = all_int;
-    f.sci = mx >= 1e8 || (!all_int && mn < 1e-4 && mn > 0) || (mn > 0 && mx / mn > 1e3 && !all_int);
-    if (all_int && mx >= 1e8) f.int_mode = false;
+    // PyTorch's rule: scientific when the nonzero finite magnitudes span more than 1e3 or exceed
+    // 1e8 (whole numbers included), or when a non-integer one is below 1e-4.
+    bool any = mn < INFINITY;
+    f.sci = any && (mx / mn > 1e3 || mx > 1e8 || (!all_int && mn < 1e-4));
+    f.int_mode = all_int && !f.sci;
   }
-  for (double v : vals) f.width = std::max<int>(f.width, static_cast<int>(f.fmt(v).size()));
+  // Like PyTorch, only nonzero finite values set the column width of a floating tensor (nan, inf
+  // and zeros are padded to it but never widen it).
+  for (double v : vals)
+    if (!is_floating(c.dtype()) || (std::isfinite(v) && v != 0))
+      f.width = std::max<int>(f.width, static_cast<int>(f.fmt(v).size()));
   os << "tensor(";
   if (c.numel() == 0 && c.dim() > 0) {
-    os << "[], size=(";
-    for (int i = 0; i < c.dim(); ++i) os << (i ? ", " : "") << c.size(i);
-    os << (c.dim() == 1 ? ",)" : ")");
+    os << "[]";
+    if (c.dim() > 1) {  // like NumPy/PyTorch, the shape is shown unless it is (0,)
+      os << ", size=(";
+      for (int i = 0; i < c.dim(); ++i) os << (i ? ", " : "") << c.size(i);
+      os << ")";
+    }
   } else {
     render(os, c, f, summarize, 7);
   }

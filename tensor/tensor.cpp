@@ -37,6 +37,16 @@ void TensorImpl::throw_sparse_data_access() {
            "values()); dense ops need to_dense() first");
 }
 
+void TensorImpl::set_data(const TensorImpl& other) {
+  TG_CHECK(!sparse_ && !other.sparse_, "set_data: sparse tensors are not supported");
+  storage_ = other.storage_;
+  sizes_ = other.sizes_;
+  strides_ = other.strides_;
+  offset_ = other.offset_;
+  dtype_ = other.dtype_;
+  refresh();
+}
+
 autograd::AutogradMeta& TensorImpl::ensure_autograd_meta() {
   if (!autograd_) autograd_ = std::make_unique<autograd::AutogradMeta>();
   return *autograd_;

@@ -57,6 +57,9 @@ class TensorImpl {
   bool is_sparse() const { return sparse_ != nullptr; }
   const SparseParts& sparse_parts() const { return *sparse_; }
   void set_sparse_parts(std::shared_ptr<SparseParts> parts) { sparse_ = std::move(parts); }
+  // Takes over other's data (storage, shape, strides, dtype) while keeping this tensor's identity
+  // and autograd state: how Module::to() moves parameters that optimizers already refer to.
+  void set_data(const TensorImpl& other);
 
   autograd::AutogradMeta* autograd_meta() const { return autograd_.get(); }
   autograd::AutogradMeta& ensure_autograd_meta();
