@@ -100,8 +100,10 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_out
     }
   }
 
-  // For autograd::grad: only nodes from which a capture target is reachable need to run.
-  std::unordered_set<Node*> needed;
+  // For autograd::grad: only nodes that feed a capture target need to run. A target itself only
+  // receives its gradient: running it would waste work, free its saved tensors and fail on them.
+  std::unordered_set<Node*> needed;  // targets and the nodes that feed them
+  std::unordered_set<Node*> to_run;  // the nodes that feed them
   std::unordered_map<Node*, std::vector<const Capture*>> capture_at;
   if (captures) {
     for (const Capture& c : *captures) capture_at[c.node].push_back(&c);
@@ -122,10 +124,11 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_out
     }
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
       Node* n = *it;
-      bool need = capture_at.count(n) > 0;
+      bool feeds = false;
       for (const Edge& e : n->next_edges)
-        if (e.valid() && needed.count(e.node.get())) need = true;
-      if (need) needed.insert(n);
+        if (e.valid() && needed.count(e.node.get())) feeds = true;
+      if (feeds) to_run.insert(n);
+      if (feeds || capture_at.count(n)) needed.insert(n);
     }
   }
 
@@ -166,13 +169,16 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_out
     }
     if (captures) {
       auto it = capture_at.find(node.get());
-      if (it != capture_at.end())
+      if (it != capture_at.end()) {
+        if (node->is_accumulate_grad() && grads[0].defined())  // a leaf's own hooks, as in backward
+          grads[0] = static_cast<const AccumulateGrad&>(*node).run_hooks(std::move(grads[0]));
         for (const Capture* c : it->second) (*captured)[c->index] = grads[c->slot];
+      }
     }
 
     bool any = false;
     for (const Tensor& g : grads) any = any || g.defined();
-    bool execute = any && (!captures || (needed.count(node.get()) && !node->is_accumulate_grad()));
+    bool execute = any && (!captures || to_run.count(node.get()));
     Grads outs;
     if (execute) {
       for (size_t i = 0; i < grads.size(); ++i)  // missing output gradients are zeros

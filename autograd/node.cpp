@@ -98,14 +98,20 @@ AccumulateGrad::AccumulateGrad(Tensor leaf) : leaf_(std::move(leaf)) {
   output_meta = input_meta;
 }
 
+Tensor AccumulateGrad::run_hooks(Tensor g) const {
+  if (AutogradMeta* m = leaf_.impl().autograd_meta())
+    for (auto& hook : m->hooks) {
+      Tensor r = hook(g);
+      if (r.defined()) g = std::move(r);
+    }
+  return g;
+}
+
 Grads AccumulateGrad::apply(Grads&& grads) {
   Tensor g = std::move(grads[0]);
   if (!g.defined()) return {};
   AutogradMeta& m = leaf_.impl().ensure_autograd_meta();
-  for (auto& hook : m.hooks) {
-    Tensor r = hook(g);
-    if (r.defined()) g = r;
-  }
+  g = run_hooks(std::move(g));
   TG_CHECK(g.sizes() == leaf_.sizes(), "backward: gradient of shape ", g.sizes(),
            " does not match the leaf's shape ", leaf_.sizes());
   if (g.dtype() != leaf_.dtype()) g = g.is_sparse() ? sparse_rows(g.indices(), g.values().to(leaf_.dtype()), g.sizes()) : g.to(leaf_.dtype());

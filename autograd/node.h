@@ -115,6 +115,9 @@ class AccumulateGrad final : public Node {
   Grads apply(Grads&& grads) override;
   bool is_accumulate_grad() const override { return true; }
   const Tensor& leaf() const { return leaf_; }
+  // The leaf's register_hook hooks applied to g (also used by autograd::grad, which captures
+  // a leaf's gradient without running this node).
+  Tensor run_hooks(Tensor g) const;
 
  private:
   Tensor leaf_;
