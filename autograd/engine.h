@@ -15,7 +15,8 @@ namespace tg::autograd {
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs = {},
               bool retain_graph = false, bool create_graph = false);
 
-// Like torch.autograd.grad: returns d(outputs)/d(inputs) without touching any .grad.
+// Like torch.autograd.grad: returns d(outputs)/d(inputs) without accumulating into leaves'
+// .grad (as in PyTorch, non-leaf tensors that called retain_grad() still get theirs).
 // An input that the outputs do not depend on gives an undefined tensor if allow_unused, else throws.
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs = {},

@@ -64,6 +64,7 @@ class CustomNode final : public Node {
   Grads apply(Grads&& grads) override {
     TG_CHECK(!released_, "backward: trying to backward through the graph a second time (the "
              "saved tensors of ", name(), " were freed); pass retain_graph=true");
+    CurrentNodeScope scope(this);  // lets saved outputs re-attach to this node (create_graph)
     Grads out = T::backward(&ctx_, grads);
     TG_CHECK(out.size() == next_edges.size(), name(), ": backward returned ", out.size(),
              " gradients but forward took ", next_edges.size(), " tensor arguments");

@@ -36,6 +36,16 @@ std::string leaf_label(const AccumulateGrad& acc) {
          shape_str(leaf.sizes());
 }
 
+// Text inside a DOT label="...": quotes and backslashes escaped.
+std::string dot_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 // Nodes reachable from root, in the order the engine would run them (dependency order,
 // newest first among the ready ones).
 std::vector<Node*> backward_order(Node* root) {
@@ -120,12 +130,12 @@ std::string to_dot(const Tensor& root) {
     if (n->is_accumulate_grad()) {
       auto* acc = static_cast<AccumulateGrad*>(n);
       Tensor g = acc->leaf().grad();
-      os << "  n" << i << " [label=\"" << leaf_label(*acc) << "\\n"
+      os << "  n" << i << " [label=\"" << dot_escape(leaf_label(*acc)) << "\\n"
          << (g.defined() ? "grad " + shape_str(g.sizes()) : std::string("no grad yet"))
          << "\", shape=box, style=filled, fillcolor=\"#d5f5d5\"];\n";
       continue;
     }
-    os << "  n" << i << " [label=\"" << n->name();
+    os << "  n" << i << " [label=\"" << dot_escape(n->name());
     for (const SavedInfo& s : n->saved_info)
       os << "\\nsaved " << shape_str(s.shape) << " " << short_dtype(s.dtype)
          << (s.is_output ? " (output)" : "");

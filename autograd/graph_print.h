@@ -8,9 +8,10 @@
 
 namespace tg::autograd {
 
-// The nodes reachable from `root` in the order backward runs them, one per line:
-//   [0] SumBackward1      grad in [1]        -> [1]
-//   [1] MulBackward0      saved [3, 4] f64 ... -> [2], leaf "b" [4]
+// The nodes reachable from `root` in the order backward runs them, one per line, e.g.
+//   [2] MulBackward0  out [4, 2]  saved [4, 2]f32 [4, 2]f32  -> [3] [3]
+//   [5] AccumulateGrad into leaf "b" [2]
+// ("-> [k]" names the node each input's gradient flows to; "(no grad)" an input without one).
 std::string print_tape(const Tensor& root);
 
 // The graph as Graphviz DOT: ops (with saved tensors), leaves (shape, name, whether .grad is set)

@@ -24,11 +24,8 @@ thread_local std::vector<std::shared_ptr<Node>> doomed;
 
 Node* current_node() { return running_node; }
 
-struct CurrentNodeScope {
-  explicit CurrentNodeScope(Node* n) : prev(running_node) { running_node = n; }
-  ~CurrentNodeScope() { running_node = prev; }
-  Node* prev;
-};
+CurrentNodeScope::CurrentNodeScope(Node* node) : prev_(running_node) { running_node = node; }
+CurrentNodeScope::~CurrentNodeScope() { running_node = prev_; }
 
 Node::Node() : sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
 

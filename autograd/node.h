@@ -126,4 +126,16 @@ class AccumulateGrad final : public Node {
 // The node currently running backward on this thread (for SavedTensor::unpack of outputs).
 Node* current_node();
 
+// Marks `node` as the one running backward for the scope (nodes' apply() use it).
+class CurrentNodeScope {
+ public:
+  explicit CurrentNodeScope(Node* node);
+  ~CurrentNodeScope();
+  CurrentNodeScope(const CurrentNodeScope&) = delete;
+  CurrentNodeScope& operator=(const CurrentNodeScope&) = delete;
+
+ private:
+  Node* prev_;
+};
+
 }  // namespace tg::autograd

@@ -43,6 +43,8 @@ bool any_requires_grad(const std::vector<Tensor>& ts);
 // Saves an input (or a tensor derived from inputs) / the op's own output for backward.
 SavedTensor save(const Tensor& t);
 SavedTensor save_output(const Tensor& t);
+// Saves t only when `needed` (e.g. a * b saves a only if b needs a gradient).
+inline SavedTensor save_if(bool needed, const Tensor& t) { return needed ? save(t) : SavedTensor(); }
 
 // Attaches a FunctionNode computing `formula` to `out`, with one edge per input.
 void record(const char* name, const Tensor& out, std::initializer_list<Tensor> inputs,

@@ -62,6 +62,8 @@ class Backend {
   virtual void sort_rows(const Tensor& x, bool descending, int64_t k, const Tensor& values,
                          const Tensor& indices) = 0;
   virtual void softmax(const Tensor& x, int dim, bool log, const Tensor& out) = 0;
+  // Batched SPD solve a [B, K, K] x = b [B, K, M] (contiguous out); false if some a is not SPD.
+  virtual bool cholesky_solve(const Tensor& a, const Tensor& b, const Tensor& out) = 0;
 
   // Random fills from the Philox stream (seed, counter offset). Element i uses counter offset + i.
   virtual void uniform(const Tensor& out, uint64_t seed, uint64_t offset, double low,

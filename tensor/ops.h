@@ -141,6 +141,9 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta =
              Scalar alpha = 1);
 Tensor outer(const Tensor& a, const Tensor& b);   // [N] x [M] -> [N, M]
 Tensor dot(const Tensor& a, const Tensor& b);     // [N] . [N] -> []
+// Solves a x = b for symmetric positive-definite a [..., K, K], b [..., K] or [..., K, M]
+// (batched Cholesky). Not differentiable. Throws if some a is not positive definite.
+Tensor cholesky_solve_spd(const Tensor& a, const Tensor& b);
 
 // ---- indexing (autograd/functions/indexing.cpp). Index tensors are int64. ----------------------
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);

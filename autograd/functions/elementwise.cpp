@@ -248,7 +248,8 @@ Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor out = binary_op("mul", BinaryOp::Mul, a, b, Rule::SameType);
   if (autograd::needs_grad(a, b))
     autograd::record("MulBackward0", out, {a, b},
-                     [sa = autograd::save(a), sb = autograd::save(b)](const Tensor& g, const Needs& need) {
+                     [sa = autograd::save_if(autograd::tensor_requires_grad(b), a),
+                      sb = autograd::save_if(autograd::tensor_requires_grad(a), b)](const Tensor& g, const Needs& need) {
       return Grads{need[0] ? mul(g, sb.unpack()) : Tensor(), need[1] ? mul(g, sa.unpack()) : Tensor()};
     });
   return out;
@@ -258,7 +259,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
   Tensor out = binary_op("div", BinaryOp::Div, a, b, Rule::FloatOnly);
   if (autograd::needs_grad(a, b))
     autograd::record("DivBackward0", out, {a, b},
-                     [sa = autograd::save(a), sb = autograd::save(b)](const Tensor& g, const Needs& need) {
+                     [sa = autograd::save_if(autograd::tensor_requires_grad(b), a),
+                      sb = autograd::save(b)](const Tensor& g, const Needs& need) {
       Tensor bv = sb.unpack();  // d(a/b) = 1/b da - a/b^2 db
       return Grads{need[0] ? div(g, bv) : Tensor(),
                    need[1] ? neg(div(mul(g, sa.unpack()), mul(bv, bv))) : Tensor()};

@@ -31,7 +31,8 @@ Tensor batched_gemm(const Tensor& a3, const Tensor& b3, const char* op) {
   if (out.numel() > 0) detail::backend_of(a3, op).gemm(a3, b3, out, 1.0, 0.0);
   if (autograd::needs_grad(a3, b3))
     autograd::record("BmmBackward0", out, {a3, b3},
-                     [sa = autograd::save(a3), sb = autograd::save(b3)](const Tensor& g, const Needs& need) {
+                     [sa = autograd::save_if(autograd::tensor_requires_grad(b3), a3),
+                      sb = autograd::save_if(autograd::tensor_requires_grad(a3), b3)](const Tensor& g, const Needs& need) {
       // dA = G B^T, dB = A^T G
       return Grads{need[0] ? batched_gemm(g, sb.unpack().transpose(1, 2), "matmul backward") : Tensor(),
                    need[1] ? batched_gemm(sa.unpack().transpose(1, 2), g, "matmul backward") : Tensor()};
@@ -48,7 +49,8 @@ Tensor mm_2d(const Tensor& a, const Tensor& b, const char* op) {
   }
   if (autograd::needs_grad(a, b))
     autograd::record("MmBackward0", out, {a, b},
-                     [sa = autograd::save(a), sb = autograd::save(b)](const Tensor& g, const Needs& need) {
+                     [sa = autograd::save_if(autograd::tensor_requires_grad(b), a),
+                      sb = autograd::save_if(autograd::tensor_requires_grad(a), b)](const Tensor& g, const Needs& need) {
       // dA = G B^T, dB = A^T G
       return Grads{need[0] ? mm_2d(g, sb.unpack().t(), "mm backward") : Tensor(),
                    need[1] ? mm_2d(sa.unpack().t(), g, "mm backward") : Tensor()};
@@ -130,7 +132,8 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta, 
   out = out.squeeze(0);
   if (autograd::needs_grad(bias, a, b))
     autograd::record("AddmmBackward0", out, {bias, a, b},
-                     [sa = autograd::save(a), sb = autograd::save(b), beta, alpha](const Tensor& g, const Needs& need) {
+                     [sa = autograd::save_if(autograd::tensor_requires_grad(b), a),
+                      sb = autograd::save_if(autograd::tensor_requires_grad(a), b), beta, alpha](const Tensor& g, const Needs& need) {
       // d bias = beta G (summed to bias's shape), dA = alpha G B^T, dB = alpha A^T G
       double al = alpha.to_double();
       return Grads{need[0] ? mul(g, beta) : Tensor(),
@@ -151,6 +154,34 @@ Tensor dot(const Tensor& a, const Tensor& b) {
   TG_CHECK(a.dim() == 1 && b.dim() == 1, "dot: expected 1-D tensors, got shapes ", a.sizes(),
            " and ", b.sizes());
   return matmul(a, b);
+}
+
+Tensor cholesky_solve_spd(const Tensor& a, const Tensor& b) {
+  const char* op = "cholesky_solve_spd";
+  detail::check_defined(a, op);
+  detail::check_defined(b, op);
+  detail::check_same_device(a, b, op);
+  TG_CHECK(!autograd::needs_grad(a, b), op, ": not differentiable (call it under NoGradGuard or ",
+           "on detached tensors)");
+  TG_CHECK(is_floating(a.dtype()) && a.dtype() == b.dtype(), op,
+           ": expected floating tensors of one dtype, got ", dtype_name(a.dtype()), " and ",
+           dtype_name(b.dtype()));
+  TG_CHECK(a.dim() >= 2 && a.size(-1) == a.size(-2), op, ": a must be [..., K, K], got ", a.sizes());
+  const int64_t k = a.size(-1);
+  const bool vec = b.dim() == a.dim() - 1;
+  Tensor b2 = vec ? b.unsqueeze(-1) : b;
+  TG_CHECK(b2.dim() == a.dim() && b2.size(-2) == k, op, ": b of shape ", b.sizes(),
+           " does not match a of shape ", a.sizes());
+  for (int d = 0; d < a.dim() - 2; ++d)
+    TG_CHECK(a.size(d) == b2.size(d), op, ": batch dims of a ", a.sizes(), " and b ", b.sizes(),
+             " differ");
+  const int64_t batch = shape_numel(a.sizes()) / std::max<int64_t>(k * k, 1);
+  Tensor a3 = a.reshape({batch, k, k}), b3 = b2.reshape({batch, k, b2.size(-1)});
+  Tensor out = empty(b3.sizes(), a.dtype(), a.device());
+  if (out.numel() > 0)
+    TG_CHECK(detail::backend_of(a, op).cholesky_solve(a3, b3, out), op,
+             ": a matrix is not symmetric positive definite");
+  return out.view(vec ? b.sizes() : b2.sizes());
 }
 
 }  // namespace tg

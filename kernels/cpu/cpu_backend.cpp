@@ -96,6 +96,10 @@ class CpuBackend final : public Backend {
     NoGradGuard ng;  // kernels may build internal views
     cpu::softmax(x, dim, log, out);
   }
+  bool cholesky_solve(const Tensor& a, const Tensor& b, const Tensor& out) override {
+    NoGradGuard ng;
+    return cpu::cholesky_solve(a, b, out);
+  }
   void uniform(const Tensor& out, uint64_t s, uint64_t o, double lo, double hi) override {
     cpu::uniform(out, s, o, lo, hi);
   }

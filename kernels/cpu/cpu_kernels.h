@@ -21,6 +21,8 @@ void arg_reduce(bool is_max, const Tensor& x, int dim, const Tensor& values, con
 void softmax(const Tensor& x, int dim, bool log, const Tensor& out);
 // gemm.cpp
 void gemm(const Tensor& a, const Tensor& w, const Tensor& out, double alpha, double beta);
+// solve.cpp: a [B, K, K] SPD, b [B, K, M] -> out [B, K, M]; false if a matrix is not SPD.
+bool cholesky_solve(const Tensor& a, const Tensor& b, const Tensor& out);
 // index.cpp
 void index_select(const Tensor& x, int dim, const Tensor& index, const Tensor& out);
 void gather(const Tensor& x, int dim, const Tensor& index, const Tensor& out);
