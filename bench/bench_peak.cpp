@@ -1,0 +1,132 @@
+// bench/bench_peak.cpp — this CPU's fp32 peak: the assumed (computed) figure and a measured one.
+//
+// Two figures, both in the JSON context:
+// * nominal = cores x GHz x (fp32 lanes per FMA x FMA pipes) x 2 FLOP per FMA, with
+//   - GHz: the "cpu MHz" line of /proc/cpuinfo (under KVM this is the TSC rate, e.g. 2.6 GHz for
+//     this AMD EPYC; the real clock can boost above it, so the measured figure below may exceed
+//     the computed one);
+//   - 16 fp32 FMA lanes per cycle per core: two 256-bit FMA pipes (AMD Zen 2-4; Zen 4 runs
+//     AVX-512 as two 256-bit halves, so AVX-512 does not double it), i.e. 32 FLOP/cycle/core.
+//     Override with TG_BENCH_FLOP_PER_CYCLE (e.g. 64 for Intel parts with two AVX-512 FMA units).
+// * measured = threads x the best of 5 single-core runs of a register-only loop of independent
+//   AVX2 FMAs (no memory traffic), taken at start-up. This is the denominator of every
+//   peak_frac counter: it is what the FMA units really deliver at the clock the VM gets.
+// The benchmarks "peak/fma_fp32_*" rerun that loop on every OpenMP thread (AVX2 and AVX-512).
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include <immintrin.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "bench_common.h"
+
+namespace tgbench {
+
+int threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+double cpuinfo_ghz() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("cpu MHz", 0) == 0) return std::stod(line.substr(line.find(':') + 1)) / 1000.0;
+  return 0.0;
+}
+
+double flop_per_cycle() {
+  const char* env = std::getenv("TG_BENCH_FLOP_PER_CYCLE");
+  return env ? std::atof(env) : 32.0;
+}
+
+double nominal_peak_flops() { return threads() * cpuinfo_ghz() * 1e9 * flop_per_cycle(); }
+
+namespace {
+
+constexpr int64_t kFmaIters = 1 << 20;
+
+// 12 independent accumulators cover FMA latency (4 cycles) x 2 pipes with room to spare.
+__attribute__((target("avx2,fma"))) float fma_avx2(float seed) {
+  __m256 acc[12];
+  for (int k = 0; k < 12; ++k) acc[k] = _mm256_set1_ps(seed + k);
+  const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+  for (int64_t i = 0; i < kFmaIters; ++i)
+    for (int k = 0; k < 12; ++k) acc[k] = _mm256_fmadd_ps(acc[k], a, b);
+  __m256 s = acc[0];
+  for (int k = 1; k < 12; ++k) s = _mm256_add_ps(s, acc[k]);
+  return _mm256_cvtss_f32(s);
+}
+
+__attribute__((target("avx512f"))) float fma_avx512(float seed) {
+  __m512 acc[12];
+  for (int k = 0; k < 12; ++k) acc[k] = _mm512_set1_ps(seed + k);
+  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+  for (int64_t i = 0; i < kFmaIters; ++i)
+    for (int k = 0; k < 12; ++k) acc[k] = _mm512_fmadd_ps(acc[k], a, b);
+  __m512 s = acc[0];
+  for (int k = 1; k < 12; ++k) s = _mm512_add_ps(s, acc[k]);
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, s);  // (_mm512_reduce_add_ps trips GCC 12's -Wuninitialized)
+  return lanes[0] + lanes[15];
+}
+
+}  // namespace
+
+double measured_core_flops() {
+  static const double flops = [] {
+    double best = 0;
+    for (int rep = 0; rep < 5; ++rep) {
+      auto t0 = std::chrono::steady_clock::now();
+      benchmark::DoNotOptimize(fma_avx2(1.0f));
+      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      best = std::max(best, double(kFmaIters) * 12 * 8 * 2 / s);
+    }
+    return best;
+  }();
+  return flops;
+}
+
+double fp32_peak_flops() { return threads() * measured_core_flops(); }
+
+namespace {
+
+void BM_peak(benchmark::State& state, bool avx512) {
+  if (avx512 ? !__builtin_cpu_supports("avx512f") : !__builtin_cpu_supports("fma")) {
+    state.SkipWithError("instruction set not supported");
+    return;
+  }
+  const int lanes = avx512 ? 16 : 8;
+  const int nt = threads();
+  for (auto _ : state) {
+    float sink = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) reduction(+ : sink)
+#endif
+    sink += avx512 ? fma_avx512(1.0f) : fma_avx2(1.0f);
+    benchmark::DoNotOptimize(sink);
+  }
+  const double flops = double(kFmaIters) * 12 * lanes * 2 * nt;
+  state.SetItemsProcessed(static_cast<int64_t>(flops) * state.iterations());
+  state.counters["omp_threads"] = nt;
+  state.counters["peak_frac"] =
+      benchmark::Counter(flops * double(state.iterations()) / fp32_peak_flops(),
+                         benchmark::Counter::kIsRate);
+}
+
+}  // namespace
+
+void register_peak() {
+  benchmark::RegisterBenchmark("peak/fma_fp32_avx2", BM_peak, false)->UseRealTime();
+  benchmark::RegisterBenchmark("peak/fma_fp32_avx512", BM_peak, true)->UseRealTime();
+}
+
+}  // namespace tgbench
