@@ -345,6 +345,7 @@ TEST_CASE("autograd engine: NoGradGuard and EnableGradGuard nest") {
     Tensor y = (x * x).sum();
     y.backward(Tensor(), false, true);
     CHECK(tg::GradMode::is_enabled());
+    x.set_grad(Tensor());  // break the x -> x.grad -> graph -> x cycle that create_graph makes
   }
   {
     tg::NoGradGuard ng;
