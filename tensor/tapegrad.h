@@ -9,6 +9,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/graph_print.h"
 #include "autograd/node.h"
+#include "nn/nn.h"
 #include "tensor/device.h"
 #include "tensor/dtype.h"
 #include "tensor/error.h"
