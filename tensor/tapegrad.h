@@ -10,6 +10,7 @@
 #include "autograd/graph_print.h"
 #include "autograd/node.h"
 #include "nn/nn.h"
+#include "nn/serialize.h"
 #include "tensor/device.h"
 #include "tensor/dtype.h"
 #include "tensor/error.h"
