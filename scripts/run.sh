@@ -10,12 +10,19 @@ build_dir="${BUILD_DIR:-build}"
 bin="$build_dir/bin"
 
 # ---- main job ------------------------------------------------------------------------------------
-# Until the recsys module lands (Step 4) this is a tour of what exists: tensors and ops, then
-# autograd once its tour is built. From Step 4 on: train and compare the models on MovieLens.
-echo "== tensor tour (${bin}/tensor_tour)"
-"$bin/tensor_tour"
-if [[ -x "$bin/autograd_tour" ]]; then
-  echo
-  echo "== autograd tour (${bin}/autograd_tour)"
-  "$bin/autograd_tour" "$build_dir/autograd_tour.dot"  # outputs go to the build folder, not the repo
+# Train and compare the models on MovieLens-100K (GroupLens split u1: train on u1.base with a 5%
+# validation part for early stopping, report on u1.test), then show recommendations for one user.
+# The data comes from TG_DATA_DIR, else ../shared/data/ml-100k, else it is fetched into data/.
+data="${TG_DATA_DIR:-}"
+if [[ -z "$data" && -d ../shared/data/ml-100k ]]; then data="$(cd ../shared/data/ml-100k && pwd)"; fi
+if [[ -z "$data" ]]; then
+  echo "== fetching MovieLens-100K into data/ (GroupLens; offline: PyPI's recbole wheel)"
+  data="$("$bin/tapegrad-recsys" fetch --dataset ml-100k --dir data)"
 fi
+models_dir="$build_dir/models"
+mkdir -p "$models_dir"
+echo "== tapegrad-recsys compare --data $data --split u1"
+"$bin/tapegrad-recsys" compare --data "$data" --split u1 --save-dir "$models_dir"
+echo
+echo "== tapegrad-recsys recommend --user 1 --k 10 (biased MF)"
+"$bin/tapegrad-recsys" recommend --data "$data" --model-file "$models_dir/mf.safetensors" --user 1 --k 10

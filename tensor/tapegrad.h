@@ -11,6 +11,7 @@
 #include "autograd/node.h"
 #include "nn/nn.h"
 #include "nn/serialize.h"
+#include "optim/optim.h"
 #include "tensor/device.h"
 #include "tensor/dtype.h"
 #include "tensor/error.h"

@@ -1,0 +1,346 @@
+// recsys/cli/main.cpp — tapegrad-recsys: train, evaluate, compare and query recommenders on
+// MovieLens. `tapegrad-recsys --help` lists the commands; each has its own --help.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <tapegrad/recsys/data/dataset.h>
+#include <tapegrad/recsys/data/fetch.h>
+#include <tapegrad/recsys/data/split.h>
+#include <tapegrad/recsys/data/synthetic.h>
+#include <tapegrad/recsys/models/recommender.h>
+#include <tapegrad/tapegrad.h>
+
+namespace {
+
+using namespace tg::recsys;
+
+struct Common {
+  std::string data;
+  std::string split = "u1";
+  bool skip_bad_lines = false;
+  bool quiet = false;
+  bool json = false;
+  int threads = 0;
+};
+
+// Usage errors (bad flags, unknown model/user) exit with 2 after printing the usage.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string data_dir(const Common& c) {
+  if (!c.data.empty()) return c.data;
+  if (const char* env = std::getenv("TG_DATA_DIR"); env && *env) return env;
+  throw UsageError("no data folder: pass --data DIR or set TG_DATA_DIR (fetch one with "
+                   "`tapegrad-recsys fetch --dataset ml-100k --dir DIR`)");
+}
+
+Dataset load(const Common& c) {
+  LoadOptions o;
+  o.skip_bad_lines = c.skip_bad_lines;
+  Dataset ds = load_dataset(data_dir(c), o);
+  if (ds.skipped_lines > 0)
+    std::cerr << "tapegrad-recsys: skipped " << ds.skipped_lines << " bad lines\n";
+  return ds;
+}
+
+// The split named on the command line, with a validation part carved from train for early
+// stopping (hyperparameters and stopping never look at the test part).
+Split make_split(const Dataset& ds, const Common& c, uint64_t seed) {
+  Split s;
+  const std::string& n = c.split;
+  if (n == "random") s = split_random(ds, 0.2, seed);
+  else if (n == "per-user") s = split_per_user(ds, 0.2, seed);
+  else if (n == "temporal") s = split_temporal(ds, 0.2);
+  else if (n == "loo") s = split_leave_last_out(ds, false);
+  else {
+    bool known = false;
+    for (const auto& p : ds.predefined_splits) known = known || p == n;
+    if (!known)
+      throw UsageError("unknown split '" + n + "' for " + ds.name +
+                       " (use random, per-user, temporal, loo" +
+                       (ds.predefined_splits.empty() ? std::string() : ", or a GroupLens file split such as u1") + ")");
+    s = split_predefined(ds, n);
+  }
+  if (s.valid.size() == 0) carve_validation(s, 0.05, seed);
+  return s;
+}
+
+void set_threads(int threads) {
+#ifdef _OPENMP
+  if (threads > 0) omp_set_num_threads(threads);
+#else
+  (void)threads;
+#endif
+}
+
+// A progress bar on a terminal, one line per epoch otherwise.
+ProgressFn progress_printer(const std::string& model, bool quiet) {
+  if (quiet) return nullptr;
+  const bool tty = isatty(STDERR_FILENO);
+  auto start = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  return [model, tty, start](int64_t epoch, int64_t epochs, int64_t batch, int64_t batches, double loss) {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - *start).count();
+    double done = (static_cast<double>(epoch - 1) + static_cast<double>(batch) / static_cast<double>(batches)) /
+                  static_cast<double>(epochs);
+    double eta = done > 0 ? secs / done - secs : 0;
+    if (tty) {
+      const int width = 24;
+      int filled = static_cast<int>(done * width);
+      std::fprintf(stderr, "\r%-10s epoch %3lld/%-3lld [%s%s] %6.1f batch/s  loss %.4f  ETA %4.0fs ",
+                   model.c_str(), static_cast<long long>(epoch), static_cast<long long>(epochs),
+                   std::string(static_cast<size_t>(filled), '#').c_str(),
+                   std::string(static_cast<size_t>(width - filled), '.').c_str(),
+                   secs > 0 ? (static_cast<double>((epoch - 1) * batches + batch)) / secs : 0.0, loss, eta);
+      if (epoch == epochs && batch == batches) std::fprintf(stderr, "\n");
+    } else if (batch == batches) {
+      std::fprintf(stderr, "%s epoch %lld/%lld loss %.4f (%.1fs)\n", model.c_str(),
+                   static_cast<long long>(epoch), static_cast<long long>(epochs), loss, secs);
+    }
+  };
+}
+
+struct Result {
+  std::string model;
+  RatingEval test;
+  RankEval rank;
+  FitReport fit;
+  int64_t params = 0;
+};
+
+Result train_one(const std::string& name, const Dataset& ds, const Split& split, const TrainConfig& cfg,
+                 bool quiet, const std::string& out_file) {
+  auto model = make_model(name, ds);
+  FitReport rep = model->fit(ds, split, cfg, progress_printer(name, quiet));
+  if (!quiet && isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
+  Result r;
+  r.model = name;
+  r.fit = rep;
+  r.test = evaluate_ratings(*model, split.test);
+  r.rank = evaluate_ranking(*model, ds, split.train, split.test, 10);
+  for (auto& [n, t] : model->state_dict())
+    if (n != "global_mean") r.params += t.numel();
+  if (!out_file.empty()) save_model(out_file, *model, name, ds);
+  return r;
+}
+
+nlohmann::json to_json(const Result& r, const Dataset& ds, const std::string& split) {
+  return {{"model", r.model},         {"dataset", ds.name},
+          {"split", split},           {"rmse", r.test.rmse},
+          {"mae", r.test.mae},        {"hr@10", r.rank.hr},
+          {"ndcg@10", r.rank.ndcg},   {"epochs", r.fit.epochs_run},
+          {"best_epoch", r.fit.best_epoch}, {"valid_rmse", r.fit.best_valid_rmse},
+          {"train_seconds", r.fit.train_seconds}, {"params", r.params}};
+}
+
+void print_table(const std::vector<Result>& rs) {
+  std::printf("%-10s %8s %8s %8s %8s %7s %9s %10s\n", "model", "RMSE", "MAE", "HR@10", "NDCG@10",
+              "epochs", "train s", "params");
+  for (const Result& r : rs)
+    std::printf("%-10s %8.4f %8.4f %8.4f %8.4f %7lld %9.1f %10lld\n", r.model.c_str(), r.test.rmse,
+                r.test.mae, r.rank.hr, r.rank.ndcg, static_cast<long long>(r.fit.epochs_run),
+                r.fit.train_seconds, static_cast<long long>(r.params));
+}
+
+void check_model_name(const std::string& name) {
+  for (const auto& n : model_names())
+    if (n == name) return;
+  std::string known;
+  for (const auto& n : model_names()) known += (known.empty() ? "" : ", ") + n;
+  throw UsageError("unknown model '" + name + "' (expected one of: " + known + ")");
+}
+
+int64_t dense_user(const Dataset& ds, int64_t raw) {
+  auto d = ds.users.find(raw);
+  if (!d) throw UsageError("unknown user " + std::to_string(raw) + " in " + ds.name);
+  return *d;
+}
+
+int64_t dense_item(const Dataset& ds, int64_t raw) {
+  auto d = ds.items.find(raw);
+  if (!d) throw UsageError("unknown item " + std::to_string(raw) + " in " + ds.name);
+  return *d;
+}
+
+void add_common(CLI::App* app, Common& c, bool with_split) {
+  app->add_option("--data", c.data, "MovieLens folder (default: $TG_DATA_DIR)");
+  if (with_split) app->add_option("--split", c.split, "u1..u5, ua, ub, random, per-user, temporal, loo")->capture_default_str();
+  app->add_flag("--skip-bad-lines", c.skip_bad_lines, "skip malformed lines instead of failing");
+  app->add_flag("--quiet,-q", c.quiet, "no progress output");
+  app->add_flag("--json", c.json, "one JSON object per result line");
+  app->add_option("--threads", c.threads, "OpenMP threads (default: all)");
+}
+
+void add_train_options(CLI::App* app, TrainConfig& cfg, std::string& device) {
+  app->add_option("--epochs", cfg.epochs, "epochs (ALS: sweeps); default: the model's tuned value");
+  app->add_option("--dim", cfg.dim, "embedding / factor size");
+  app->add_option("--lr", cfg.lr, "learning rate");
+  app->add_option("--batch", cfg.batch, "batch size");
+  app->add_option("--optimizer", cfg.optimizer, "adam, adamw, sgd, adagrad, sparse_adam, rowwise_adagrad, rmsprop");
+  app->add_option("--weight-decay", cfg.weight_decay, "L2 strength (ALS: lambda)");
+  app->add_option("--seed", cfg.seed, "random seed")->capture_default_str();
+  app->add_option("--patience", cfg.patience, "early-stopping patience in epochs")->capture_default_str();
+  app->add_option("--device", device, "cpu or cuda")->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tapegrad-recsys: MovieLens recommenders built on tapegrad"};
+  app.require_subcommand(1);
+  Common c;
+  TrainConfig cfg;
+  std::string device = "cpu", model = "mf", out_file, model_file, dataset = "ml-100k", dir,
+              format = "ml-100k", models_csv, save_dir;
+  int64_t user = 0, item = 0, k = 10, n_users = 1000, n_items = 2000, n_ratings = 100000;
+
+  CLI::App* train = app.add_subcommand("train", "train one model and report test metrics");
+  add_common(train, c, true);
+  add_train_options(train, cfg, device);
+  train->add_option("--model", model, "mf, als, wide_deep, deep_mf")->capture_default_str();
+  train->add_option("--out", out_file, "save the trained model (safetensors)");
+
+  CLI::App* compare = app.add_subcommand("compare", "train every model with its tuned defaults and compare");
+  add_common(compare, c, true);
+  compare->add_option("--models", models_csv, "comma-separated model names (default: all)");
+  compare->add_option("--seed", cfg.seed, "random seed")->capture_default_str();
+  compare->add_option("--save-dir", save_dir, "save each trained model as DIR/<model>.safetensors");
+
+  CLI::App* evaluate = app.add_subcommand("evaluate", "evaluate a saved model on a split");
+  add_common(evaluate, c, true);
+  evaluate->add_option("--model-file", model_file, "a model saved with --out")->required();
+
+  CLI::App* recommend = app.add_subcommand("recommend", "top-k unseen items for a user");
+  add_common(recommend, c, false);
+  recommend->add_option("--model-file", model_file, "a model saved with --out")->required();
+  recommend->add_option("--user", user, "user id (as in the data files)")->required();
+  recommend->add_option("--k", k, "how many")->capture_default_str();
+
+  CLI::App* similar = app.add_subcommand("similar", "items closest to an item (cosine of item vectors)");
+  add_common(similar, c, false);
+  similar->add_option("--model-file", model_file, "a model saved with --out")->required();
+  similar->add_option("--item", item, "item id (as in the data files)")->required();
+  similar->add_option("--k", k, "how many")->capture_default_str();
+
+  CLI::App* fetch = app.add_subcommand("fetch", "download a MovieLens dataset (offline: from PyPI's recbole wheel)");
+  fetch->add_option("--dataset", dataset, "ml-100k")->capture_default_str();
+  fetch->add_option("--dir", dir, "target folder")->required();
+
+  CLI::App* synth = app.add_subcommand("synth", "write a synthetic MovieLens-format dataset");
+  synth->add_option("--dir", dir, "target folder")->required();
+  synth->add_option("--users", n_users)->capture_default_str();
+  synth->add_option("--items", n_items)->capture_default_str();
+  synth->add_option("--ratings", n_ratings)->capture_default_str();
+  synth->add_option("--seed", cfg.seed)->capture_default_str();
+  synth->add_option("--format", format, "ml-100k or csv")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  try {
+    set_threads(c.threads);
+    cfg.device = tg::parse_device(device);
+    if (!cfg.device.is_cpu()) throw UsageError("--device " + device + ": the CUDA backend is not built yet (Step 6)");
+    if (*train) {
+      check_model_name(model);
+      Dataset ds = load(c);
+      Split split = make_split(ds, c, cfg.seed);
+      Result r = train_one(model, ds, split, cfg, c.quiet, out_file);
+      if (c.json) std::cout << to_json(r, ds, c.split).dump() << std::endl;
+      else print_table({r});
+    } else if (*compare) {
+      std::vector<std::string> names;
+      if (models_csv.empty()) names = model_names();
+      else {
+        std::stringstream ss(models_csv);
+        for (std::string n; std::getline(ss, n, ',');)
+          if (!n.empty()) names.push_back(n);
+      }
+      for (const auto& n : names) check_model_name(n);  // fail fast, before loading anything
+      Dataset ds = load(c);
+      Split split = make_split(ds, c, cfg.seed);
+      std::vector<Result> results;
+      for (const auto& n : names) {
+        TrainConfig mc;
+        mc.seed = cfg.seed;
+        results.push_back(train_one(n, ds, split, mc, c.quiet || c.json,
+                                    save_dir.empty() ? "" : save_dir + "/" + n + ".safetensors"));
+        if (c.json) std::cout << to_json(results.back(), ds, c.split).dump() << std::endl;
+      }
+      if (!c.json) {
+        std::printf("\n%s, split %s (train %zu, valid %zu, test %zu), seed %llu\n", ds.name.c_str(),
+                    c.split.c_str(), split.train.size(), split.valid.size(), split.test.size(),
+                    static_cast<unsigned long long>(cfg.seed));
+        print_table(results);
+      }
+    } else if (*evaluate) {
+      Dataset ds = load(c);
+      std::string name;
+      auto m = load_model(model_file, ds, &name);
+      Split split = make_split(ds, c, m->resolved_config().seed);
+      Result r;
+      r.model = name;
+      r.test = evaluate_ratings(*m, split.test);
+      r.rank = evaluate_ranking(*m, ds, split.train, split.test, 10);
+      if (c.json) std::cout << to_json(r, ds, c.split).dump() << std::endl;
+      else print_table({r});
+    } else if (*recommend || *similar) {
+      Dataset ds = load(c);
+      std::string name;
+      auto m = load_model(model_file, ds, &name);
+      std::vector<Scored> top;
+      std::string who;
+      if (*recommend) {
+        top = m->recommend(dense_user(ds, user), k, ds, ds.ratings);
+        who = "user " + std::to_string(user);
+      } else {
+        top = m->similar(dense_item(ds, item), k);
+        who = "\"" + ds.item_info[static_cast<size_t>(dense_item(ds, item))].title + "\"";
+      }
+      if (!c.json) std::printf("%s for %s (%s):\n", *recommend ? "Top recommendations" : "Most similar items", who.c_str(), name.c_str());
+      int rank = 1;
+      for (const Scored& s : top) {
+        const std::string& title = ds.item_info[static_cast<size_t>(s.item)].title;
+        if (c.json)
+          std::cout << nlohmann::json{{"rank", rank}, {"item", ds.items.raw(s.item)}, {"title", title}, {"score", s.score}}.dump() << "\n";
+        else
+          std::printf("%3d. %-60s (item %lld)  %.3f\n", rank, title.c_str(), static_cast<long long>(ds.items.raw(s.item)), s.score);
+        ++rank;
+      }
+    } else if (*fetch) {
+      std::string where = fetch_dataset(dataset, dir);
+      std::cout << where << std::endl;
+    } else if (*synth) {
+      write_synthetic(dir, n_users, n_items, n_ratings, cfg.seed, format);
+      std::cout << "wrote " << n_ratings << " synthetic ratings to " << dir << std::endl;
+    }
+  } catch (const UsageError& e) {
+    std::cerr << "tapegrad-recsys: " << e.what() << "\n\n" << app.help() << std::flush;
+    return 2;
+  } catch (const tg::Error& e) {
+    std::string msg = e.what();
+    if (msg.rfind("unknown model", 0) == 0) {
+      std::cerr << "tapegrad-recsys: " << msg << "\n\n" << app.help() << std::flush;
+      return 2;
+    }
+    std::cerr << "tapegrad-recsys: error: " << msg << std::endl;
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,161 @@
+// recsys/models/als.cpp — ALS-WR with biases. See als.h.
+#include "als.h"
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "../../autograd/grad_mode.h"
+#include "../../kernels/cpu/parallel.h"
+#include "../../tensor/generator.h"
+#include "../../tensor/ops.h"
+
+namespace tg::recsys {
+namespace {
+
+// Ratings grouped by one side (CSR): for entity e, rows [ptr[e], ptr[e+1]) of (other, rating).
+struct Grouped {
+  std::vector<int64_t> ptr, other;
+  std::vector<float> rating;
+};
+
+Grouped group_by(const Interactions& d, bool by_user, int64_t n) {
+  Grouped g;
+  g.ptr.assign(static_cast<size_t>(n + 1), 0);
+  const auto& key = by_user ? d.user : d.item;
+  const auto& oth = by_user ? d.item : d.user;
+  for (int64_t k : key) ++g.ptr[static_cast<size_t>(k + 1)];
+  for (int64_t e = 0; e < n; ++e) g.ptr[e + 1] += g.ptr[e];
+  g.other.resize(d.size());
+  g.rating.resize(d.size());
+  std::vector<int64_t> fill(g.ptr.begin(), g.ptr.end() - 1);
+  for (size_t r = 0; r < d.size(); ++r) {
+    int64_t pos = fill[static_cast<size_t>(key[r])]++;
+    g.other[pos] = oth[r];
+    g.rating[pos] = d.rating[r];
+  }
+  return g;
+}
+
+}  // namespace
+
+Als::Als(int64_t num_users, int64_t num_items)
+    : Recommender("ALS"), num_users_(num_users), num_items_(num_items) {}
+
+std::string Als::extra_repr() const {
+  std::ostringstream os;
+  os << "users=" << num_users_ << ", items=" << num_items_ << ", dim=" << dim_;
+  return os.str();
+}
+
+void Als::solve_side(const Interactions& data, bool users_side, double lambda) {
+  const int64_t n = users_side ? num_users_ : num_items_;
+  const int64_t k = dim_ + 1;
+  Grouped g = group_by(data, users_side, n);
+  Tensor fixed = (users_side ? item_factors_ : user_factors_).to(kFloat64).contiguous();
+  const double* fp = fixed.data<double>();
+  Tensor a = empty({n, k, k}, kFloat64), b = empty({n, k}, kFloat64);
+  double* ap = a.data<double>();
+  double* bp = b.data<double>();
+  const double mu = mean_;
+  // Normal equations: sum over rated x: f f^T + lambda * n_e * I, rhs sum f * (r - mu - bias_x),
+  // where f = [factors of x, 1] and bias_x is x's bias (the last column of its row).
+  kernels::cpu::parallel_for(n, 16, [&](int64_t s, int64_t e) {
+    std::vector<double> f(static_cast<size_t>(k));
+    for (int64_t ent = s; ent < e; ++ent) {
+      double* A = ap + ent * k * k;
+      double* B = bp + ent * k;
+      std::fill(A, A + k * k, 0.0);
+      std::fill(B, B + k, 0.0);
+      for (int64_t r = g.ptr[ent]; r < g.ptr[ent + 1]; ++r) {
+        const double* row = fp + g.other[r] * k;
+        for (int64_t d = 0; d < dim_; ++d) f[d] = row[d];
+        f[dim_] = 1.0;
+        const double target = g.rating[r] - mu - row[dim_];
+        for (int64_t i = 0; i < k; ++i) {
+          B[i] += f[i] * target;
+          for (int64_t j = 0; j <= i; ++j) A[i * k + j] += f[i] * f[j];
+        }
+      }
+      const double reg = lambda * static_cast<double>(std::max<int64_t>(g.ptr[ent + 1] - g.ptr[ent], 1));
+      for (int64_t i = 0; i < k; ++i) {
+        A[i * k + i] += reg;
+        for (int64_t j = 0; j < i; ++j) A[j * k + i] = A[i * k + j];
+      }
+    }
+  });
+  Tensor sol = cholesky_solve_spd(a, b).to(kFloat32);
+  // Solved rows are [factors, own bias]; the constant column of the fixed side stays 1 in f.
+  (users_side ? user_factors_ : item_factors_).copy_(sol);
+}
+
+void Als::prepare(const Dataset& ds, const TrainConfig& cfg, float mean) {
+  NoGradGuard no_grad;
+  cfg_ = cfg;
+  if (cfg_.dim <= 0) cfg_.dim = kDefaultDim;
+  if (cfg_.weight_decay < 0) cfg_.weight_decay = kDefaultLambda;
+  if (cfg_.epochs <= 0) cfg_.epochs = kDefaultSweeps;
+  cfg_.optimizer = "als";
+  dim_ = cfg_.dim;
+  mean_ = mean;
+  min_rating_ = ds.min_rating;
+  max_rating_ = ds.max_rating;
+  Generator gen(cfg_.seed);
+  user_factors_ = register_buffer("user_factors", zeros({num_users_, dim_ + 1}));
+  item_factors_ = register_buffer("item_factors", mul(randn({num_items_, dim_ + 1}, &gen), 0.1));
+  item_factors_.select(1, dim_).zero_();  // biases start at 0
+  register_buffer("global_mean", full({}, mean_));
+}
+
+FitReport Als::fit(const Dataset& ds, const Split& split, const TrainConfig& cfg,
+                   const ProgressFn& progress) {
+  NoGradGuard no_grad;
+  auto start = std::chrono::steady_clock::now();
+  double sum = 0;
+  for (float r : split.train.rating) sum += r;
+  prepare(ds, cfg, split.train.size() ? static_cast<float>(sum / static_cast<double>(split.train.size())) : 0.f);
+  const double lambda = cfg_.weight_decay;
+  const int64_t sweeps = cfg_.epochs;
+  FitReport rep;
+  Tensor best_u, best_i;
+  rep.best_valid_rmse = INFINITY;
+  int stale = 0;
+  for (int64_t s = 0; s < sweeps; ++s) {
+    solve_side(split.train, /*users_side=*/true, lambda);
+    solve_side(split.train, /*users_side=*/false, lambda);
+    double v = evaluate_ratings(*this, split.valid).rmse;
+    rep.valid_curve.push_back(v);
+    ++rep.epochs_run;
+    if (progress) progress(s + 1, sweeps, 1, 1, v);
+    if (v < rep.best_valid_rmse - 1e-5) {
+      rep.best_valid_rmse = v;
+      rep.best_epoch = s + 1;
+      best_u = user_factors_.clone();
+      best_i = item_factors_.clone();
+      stale = 0;
+    } else if (++stale >= cfg.patience) {
+      break;
+    }
+  }
+  if (best_u.defined()) {
+    user_factors_.copy_(best_u);
+    item_factors_.copy_(best_i);
+  }
+  rep.train_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return rep;
+}
+
+Tensor Als::predict(const Tensor& users, const Tensor& items) {
+  NoGradGuard no_grad;
+  // Unknown ids use a zero row: the prediction falls back to the mean plus the known bias.
+  Tensor known_u = lt(users, Scalar(num_users_)), known_i = lt(items, Scalar(num_items_));
+  Tensor u = where(known_u, users, zeros_like(users)), i = where(known_i, items, zeros_like(items));
+  Tensor pu = mul(index_select(user_factors_, 0, u), known_u.to(kFloat32).unsqueeze(1));
+  Tensor qi = mul(index_select(item_factors_, 0, i), known_i.to(kFloat32).unsqueeze(1));
+  Tensor dotp = sum(mul(pu.narrow(1, 0, dim_), qi.narrow(1, 0, dim_)), {1});
+  Tensor pred = add(add(add(dotp, pu.select(1, dim_)), qi.select(1, dim_)), Scalar(mean_));
+  return clamp(pred, min_rating_, max_rating_);
+}
+
+}  // namespace tg::recsys

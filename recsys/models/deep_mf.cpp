@@ -1,0 +1,66 @@
+// recsys/models/deep_mf.cpp — see deep_mf.h.
+#include "deep_mf.h"
+
+#include <sstream>
+
+#include "../../nn/activation.h"
+#include "../../nn/dropout.h"
+#include "../../nn/linear.h"
+#include "../../tensor/generator.h"
+#include "../../tensor/ops.h"
+
+namespace tg::recsys {
+
+Defaults DeepMf::defaults() const {
+  Defaults d;
+  d.epochs = 40;
+  d.dim = 32;
+  d.lr = 1e-3;
+  d.batch = 256;
+  d.optimizer = "adam";     // tower; embeddings always use SparseAdam
+  d.weight_decay = 0.2;    // L2 on touched embedding rows; chosen on the u1.base validation part
+  return d;
+}
+
+std::string DeepMf::extra_repr() const {
+  std::ostringstream os;
+  os << "users=" << num_users_ << ", items=" << num_items_ << ", dim=" << cfg_.dim
+     << ", tower=[" << 2 * cfg_.dim << ", 64, 32, 1]";
+  return os.str();
+}
+
+void DeepMf::build(const Dataset&, const Interactions&, const TrainConfig& cfg) {
+  Generator gen(cfg.seed);
+  const int64_t d = cfg.dim;
+  user_emb_ = register_parameter("user_emb", mul(randn({num_users_, d}, &gen), 0.05));
+  item_emb_ = register_parameter("item_emb", mul(randn({num_items_, d}, &gen), 0.05));
+  user_bias_ = register_parameter("user_bias", zeros({num_users_, 1}));
+  item_bias_ = register_parameter("item_bias", zeros({num_items_, 1}));
+  tower_ = register_module("tower", std::make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::UnaryModule>>{
+      std::make_shared<nn::Linear>(2 * d, 64, true, &gen), std::make_shared<nn::ReLU>(),
+      std::make_shared<nn::Dropout>(0.2), std::make_shared<nn::Linear>(64, 32, true, &gen),
+      std::make_shared<nn::ReLU>(), std::make_shared<nn::Linear>(32, 1, true, &gen)}));
+  register_buffer("global_mean", full({}, mean_));
+}
+
+Tensor DeepMf::forward(const Tensor& users, const Tensor& items) {
+  pu_ = embedding(user_emb_, users, /*sparse_grad=*/true);
+  qi_ = embedding(item_emb_, items, true);
+  Tensor bu = embedding(user_bias_, users, true).squeeze(1);
+  Tensor bi = embedding(item_bias_, items, true).squeeze(1);
+  Tensor interaction = tower_->forward(cat({pu_, qi_}, 1)).squeeze(1);
+  return add(add(add(interaction, bu), bi), Scalar(mean_));
+}
+
+Tensor DeepMf::regularization(const Tensor&, const Tensor&) {
+  return mul(mean(add(sum(mul(pu_, pu_), {1}), sum(mul(qi_, qi_), {1}))), cfg_.weight_decay);
+}
+
+std::vector<std::unique_ptr<optim::Optimizer>> DeepMf::make_optimizers(const TrainConfig& cfg) {
+  std::vector<std::unique_ptr<optim::Optimizer>> v;
+  v.push_back(make_optimizer("sparse_adam", {user_emb_, item_emb_, user_bias_, item_bias_}, cfg.lr));
+  v.push_back(make_optimizer(cfg.optimizer, tower_->parameters(), cfg.lr));
+  return v;
+}
+
+}  // namespace tg::recsys

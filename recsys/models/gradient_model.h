@@ -1,0 +1,60 @@
+// recsys/models/gradient_model.h — the training loop shared by every model trained by
+// gradient descent (MF, Wide & Deep, deep MF): seeded mini-batches, one or more optimizers,
+// early stopping on the validation RMSE, the best epoch's weights restored at the end.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "../../optim/optimizer.h"
+#include "recommender.h"
+
+namespace tg::recsys {
+
+// Tuned defaults a model gives the trainer (TrainConfig fields left at -1 / "" use these).
+struct Defaults {
+  int64_t epochs = 20;
+  int64_t dim = 32;
+  double lr = 1e-3;
+  int64_t batch = 1024;
+  std::string optimizer = "adam";
+  double weight_decay = 0.0;
+};
+
+class GradientRecommender : public Recommender {
+ public:
+  using Recommender::Recommender;
+  void prepare(const Dataset& ds, const TrainConfig& cfg, float mean) override;
+  TrainConfig resolved_config() const override { return cfg_; }
+  FitReport fit(const Dataset& ds, const Split& split, const TrainConfig& cfg,
+                const ProgressFn& progress) override;
+  Tensor predict(const Tensor& users, const Tensor& items) override;
+  // Training loss of one batch (default: MSE + the model's regularisation). Public so that tests
+  // can gradcheck a model end to end.
+  virtual Tensor loss(const Tensor& users, const Tensor& items, const Tensor& ratings);
+
+ protected:
+  virtual Defaults defaults() const = 0;
+  // Creates the parameters for this dataset and resolved config (called once by fit).
+  virtual void build(const Dataset& ds, const Interactions& train, const TrainConfig& cfg) = 0;
+  // Differentiable predictions for known ids (float32 [B]).
+  virtual Tensor forward(const Tensor& users, const Tensor& items) = 0;
+  virtual Tensor regularization(const Tensor& users, const Tensor& items) {
+    (void)users;
+    (void)items;
+    return Tensor();
+  }
+  virtual std::vector<std::unique_ptr<optim::Optimizer>> make_optimizers(const TrainConfig& cfg) = 0;
+
+  TrainConfig cfg_;
+  int64_t num_users_ = 0, num_items_ = 0;
+  float mean_ = 0, min_rating_ = 1, max_rating_ = 5;
+};
+
+// Builds a named optimizer ("adam", "adamw", "sgd", "adagrad", "sparse_adam", "rowwise_adagrad",
+// "rmsprop") over params; throws tg::Error for an unknown name.
+std::unique_ptr<optim::Optimizer> make_optimizer(const std::string& name,
+                                                 const std::vector<Tensor>& params, double lr,
+                                                 double weight_decay = 0.0);
+
+}  // namespace tg::recsys

@@ -1,0 +1,100 @@
+// recsys/models/recommender.h — what every model offers: fit, predict, recommend, similar,
+// save/load. Models are built only from tapegrad tensors, autograd, nn and optim.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../../nn/module.h"
+#include "../../tensor/tensor.h"
+#include "../data/dataset.h"
+
+namespace tg::recsys {
+
+// Settings shared by the trainers; each model documents which ones it uses and its defaults.
+struct TrainConfig {
+  int64_t epochs = -1;         // -1: the model's tuned default
+  int64_t dim = -1;            // embedding / factor size
+  double lr = -1;
+  int64_t batch = -1;
+  std::string optimizer;       // "" = model default
+  double weight_decay = -1;    // L2 strength (model-specific meaning)
+  uint64_t seed = 42;
+  int patience = 3;            // early stopping on the validation RMSE (epochs without improvement)
+  double valid_ratio = 0.05;   // part of train held out for early stopping when the split has none
+  bool quiet = false;
+  Device device{};
+};
+
+// Progress callback: (epoch, epochs, batch, batches, running loss); the CLI draws a bar with it.
+using ProgressFn = std::function<void(int64_t, int64_t, int64_t, int64_t, double)>;
+
+struct FitReport {
+  int64_t epochs_run = 0;
+  int64_t best_epoch = 0;
+  double best_valid_rmse = 0;
+  double train_seconds = 0;
+  std::vector<double> valid_curve;  // valid RMSE after each epoch
+};
+
+struct Scored {
+  int64_t item;  // dense id
+  float score;
+};
+
+class Recommender : public nn::Module {
+ public:
+  using nn::Module::Module;
+  // Creates the parameters for a dataset without training (fit calls it; load_model too).
+  // `mean` is the training-set mean rating.
+  virtual void prepare(const Dataset& ds, const TrainConfig& cfg, float mean) = 0;
+  // The settings actually used (defaults filled in) after prepare/fit.
+  virtual TrainConfig resolved_config() const = 0;
+  // Trains on split.train, early-stopping on split.valid (must be non-empty).
+  virtual FitReport fit(const Dataset& ds, const Split& split, const TrainConfig& cfg,
+                        const ProgressFn& progress) = 0;
+  // Predicted ratings (clamped to the dataset's rating range) for user/item id pairs (int64 [B]).
+  // Unknown ids (>= the trained counts) fall back to the known parts (biases, global mean).
+  virtual Tensor predict(const Tensor& users, const Tensor& items) = 0;
+  // Scores of every item for one user (float32 [num_items]); default: predict in batches.
+  virtual Tensor score_all(int64_t user, int64_t num_items);
+  // Item embedding rows used by similar(); undefined when the model has none.
+  virtual Tensor item_vectors() { return Tensor(); }
+
+  // The k best unseen items for `user` (dense id), highest score first.
+  std::vector<Scored> recommend(int64_t user, int64_t k, const Dataset& ds,
+                                const Interactions& seen);
+  // The k items closest to `item` by cosine similarity of item vectors.
+  std::vector<Scored> similar(int64_t item, int64_t k);
+};
+
+// The model names the CLI accepts, and a factory.
+const std::vector<std::string>& model_names();
+std::shared_ptr<Recommender> make_model(const std::string& name, const Dataset& ds);
+
+// Saves weights, settings and the raw-id maps to a safetensors file (atomically).
+void save_model(const std::string& path, Recommender& model, const std::string& name,
+                const Dataset& ds);
+// Loads a model saved by save_model for the same dataset (the id maps must match).
+std::shared_ptr<Recommender> load_model(const std::string& path, const Dataset& ds,
+                                        std::string* name = nullptr);
+
+// RMSE / MAE of model predictions on a set of interactions (batched, no grad).
+struct RatingEval {
+  double rmse = 0, mae = 0;
+  int64_t count = 0;
+};
+RatingEval evaluate_ratings(Recommender& model, const Interactions& data, int64_t batch = 8192);
+
+// Top-k ranking quality over all items a user has not rated in `train`: for each user with a
+// test rating >= `relevant_min`, the relevant items are those test items.
+struct RankEval {
+  double hr = 0, ndcg = 0, precision = 0, recall = 0;
+  int64_t users = 0;
+};
+RankEval evaluate_ranking(Recommender& model, const Dataset& ds, const Interactions& train,
+                          const Interactions& test, int64_t k = 10, float relevant_min = 4.0f);
+
+}  // namespace tg::recsys
