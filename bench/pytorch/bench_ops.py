@@ -60,6 +60,23 @@ def cases():
 
     out.append(Case("overhead/add_1elem", lambda: (torch.add, (randn(1), randn(1))), 1))
     out.append(Case("overhead/chain5_1elem", lambda: (chain5, (randn(1), randn(1))), 5))
+
+    # ---- bench_autograd.cpp: graph recording + backward on tiny tensors ------------------------
+    def autograd_chain5(a, b):
+        chain5(a, b).backward()
+        a.grad = None
+        b.grad = None
+
+    def autograd_mlp_step(x, w1, b1, w2):
+        torch.mean(torch.relu(x @ w1 + b1) @ w2).backward()
+        w1.grad = b1.grad = w2.grad = None
+
+    leaf = lambda *s: randn(*s).requires_grad_()
+    out.append(Case("overhead/autograd_chain5_1elem",
+                    lambda: (autograd_chain5, (leaf(1), leaf(1))), 5))
+    out.append(Case("overhead/autograd_mlp_step",
+                    lambda: (autograd_mlp_step, (randn(32, 16), leaf(16, 16),
+                                                 torch.zeros(16).requires_grad_(), leaf(16, 1))), 1))
     unary = {"exp": torch.exp, "sigmoid": torch.sigmoid, "relu": torch.relu}
     binary = {"add": torch.add, "mul": torch.mul}
     sizes = [1024 * 4**k for k in range(8)]  # 1K ... 16M
