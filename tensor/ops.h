@@ -2,7 +2,10 @@
 //
 // Forward definitions and backward formulas live side by side in autograd/functions/<family>.cpp.
 // Elementwise binary ops broadcast (NumPy rules) and promote dtypes (bool < int64 < float32 < float64;
-// a Scalar operand keeps the tensor's dtype unless it is a float and the tensor is not).
+// a Scalar operand keeps the tensor's dtype unless it is a float and the tensor is not; a 0-dim
+// tensor operand only decides the dtype when it is of a higher category than the other operand,
+// as in PyTorch: float32[3] + float64[] is float32, int64[3] + float64[] is float64).
+// Integer pow with a negative exponent truncates toward zero (1 / 2 -> 0) instead of raising.
 #pragma once
 
 #include <optional>

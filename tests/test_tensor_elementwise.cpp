@@ -230,3 +230,13 @@ TEST_CASE("elementwise: where") {
   CHECK_THROWS_WITH_AS(tg::where(cond, a, make({1, 2, 3}, {3, 1})),
                        doctest::Contains("where: shapes"), tg::Error);
 }
+
+TEST_CASE("elementwise: a 0-dim operand decides the dtype only when of a higher category") {
+  CHECK((tg::ones({3}) + tg::scalar_tensor(1.5, tg::kFloat64)).dtype() == tg::kFloat32);
+  CHECK((tg::scalar_tensor(1.5, tg::kFloat64) * tg::ones({3})).dtype() == tg::kFloat32);
+  CHECK((tg::ones({3}, tg::kInt64) + tg::scalar_tensor(1.5, tg::kFloat64)).dtype() == tg::kFloat64);
+  CHECK((tg::ones({3}, tg::kBool) + tg::scalar_tensor(2, tg::kInt64)).dtype() == tg::kInt64);
+  CHECK((tg::scalar_tensor(1, tg::kFloat32) + tg::scalar_tensor(1, tg::kFloat64)).dtype() == tg::kFloat64);
+  CHECK(tg::where(tg::ones({2}, tg::kBool), tg::ones({2}), tg::scalar_tensor(0.0, tg::kFloat64)).dtype() ==
+        tg::kFloat32);
+}

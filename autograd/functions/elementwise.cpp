@@ -16,6 +16,19 @@ using autograd::Needs;
 
 enum class Rule { SameType, FloatOnly, BoolResult, NoBool };
 
+// PyTorch's result type: a 0-dim operand only decides the dtype when it is of a higher category
+// (bool < integer < floating) than the dimensioned one: float32[3] + float64[] stays float32.
+DType result_type(const Tensor& a, const Tensor& b) {
+  const bool a0 = a.dim() == 0, b0 = b.dim() == 0;
+  if (a0 == b0) return promote_types(a.dtype(), b.dtype());
+  auto category = [](DType t) { return t == kBool ? 0 : (t == kInt64 ? 1 : 2); };
+  const Tensor& dimensioned = a0 ? b : a;
+  const Tensor& zero_dim = a0 ? a : b;
+  return category(zero_dim.dtype()) > category(dimensioned.dtype()) ? zero_dim.dtype()
+                                                                      : dimensioned.dtype();
+}
+
+
 // Forward computations run without recording: the public op records one node for itself.
 Tensor unary_op(const char* name, UnaryOp op, const Tensor& x, Rule rule, UnaryParams p = {}) {
   detail::check_defined(x, name);
@@ -37,7 +50,7 @@ Tensor binary_op(const char* name, BinaryOp op, const Tensor& a, const Tensor& b
   detail::check_same_device(a, b, name);
   NoGradGuard no_grad;
   DimVec shape = broadcast_shapes(a.sizes(), b.sizes(), name);
-  DType compute = promote_types(a.dtype(), b.dtype());
+  DType compute = result_type(a, b);
   if (rule == Rule::FloatOnly && !is_floating(compute)) compute = kDefaultFloat;
   if (rule == Rule::NoBool)
     TG_CHECK(compute != kBool, name, ": not supported for bool tensors (use logical ops)");
@@ -355,7 +368,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   detail::check_same_device(cond, a, name);
   detail::check_same_device(a, b, name);
   DimVec shape = broadcast_shapes(broadcast_shapes(cond.sizes(), a.sizes(), name), b.sizes(), name);
-  DType dt = promote_types(a.dtype(), b.dtype());
+  DType dt = result_type(a, b);
   Tensor out = empty(shape, dt, a.device());
   {
     NoGradGuard no_grad;
