@@ -93,12 +93,13 @@ struct SignF {
 struct TanhF { UnaryParams p; template <class T> TG_HD T operator()(T x) const { using std::tanh; return tanh(x); } };
 struct SigmoidF {
   UnaryParams p;
-  // Split by sign so that exp never overflows.
+  // Branch-free and overflow-free: e = exp(-|x|) <= 1; 1/(1+e) for x >= 0, e/(1+e) below.
   template <class T> TG_HD T operator()(T x) const {
     using std::exp;
-    if (x >= T(0)) return T(1) / (T(1) + exp(-x));
-    T e = exp(x);
-    return e / (T(1) + e);
+    using std::fabs;
+    const T e = exp(-fabs(x));
+    const T r = T(1) / (T(1) + e);
+    return x >= T(0) ? r : e * r;
   }
 };
 struct ReluF {

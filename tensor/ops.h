@@ -18,6 +18,12 @@ namespace tg {
 
 class Generator;
 
+// ---- threads -----------------------------------------------------------------------------------
+// Threads the CPU kernels may use (OpenMP); like torch.set_num_threads. Results of reductions and
+// matmul do not depend on it (fixed block structure), only their speed does.
+void set_num_threads(int n);
+int get_num_threads();
+
 // ---- factories (tensor/factories.cpp) ---------------------------------------------------------
 Tensor zeros(const DimVec& shape, DType dtype = kDefaultFloat, Device device = Device{});
 Tensor ones(const DimVec& shape, DType dtype = kDefaultFloat, Device device = Device{});

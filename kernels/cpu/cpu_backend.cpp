@@ -4,6 +4,7 @@
 
 #include "../../autograd/grad_mode.h"
 #include "cpu_kernels.h"
+#include "parallel.h"
 
 namespace tg::kernels {
 namespace cpu {
@@ -113,6 +114,23 @@ class CpuBackend final : public Backend {
 
 }  // namespace
 }  // namespace cpu
+
+}  // namespace tg::kernels
+
+namespace tg {
+
+void set_num_threads(int n) {
+  TG_CHECK(n >= 1, "set_num_threads: expected at least 1 thread, got ", n);
+#ifdef _OPENMP
+  omp_set_num_threads(n);
+#endif
+}
+
+int get_num_threads() { return kernels::cpu::max_threads(); }
+
+}  // namespace tg
+
+namespace tg::kernels {
 
 Backend& cpu_backend() {
   static cpu::CpuBackend b;

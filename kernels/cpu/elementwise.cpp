@@ -8,6 +8,7 @@
 
 #include "cpu_kernels.h"
 #include "loops.h"
+#include "simd.h"
 
 namespace tg::kernels::cpu {
 namespace {
@@ -17,13 +18,60 @@ T* ptr(const Tensor& t) {
   return static_cast<T*>(t.data_ptr());
 }
 
+// The vector kernel (simd.h) for functor F, if there is one.
+template <class F> inline constexpr bool kHasVec = false;
+template <> inline constexpr bool kHasVec<ExpF> = true;
+template <> inline constexpr bool kHasVec<LogF> = true;
+template <> inline constexpr bool kHasVec<TanhF> = true;
+template <> inline constexpr bool kHasVec<SigmoidF> = true;
+template <> inline constexpr bool kHasVec<GeluF> = true;
+template <> inline constexpr bool kHasVec<ErfF> = true;
+template <> inline constexpr bool kHasVec<SoftplusF> = true;
+template <> inline constexpr bool kHasVec<ReluF> = true;
+template <class F>
+constexpr simd::VecUnary vec_op() {
+  if constexpr (std::is_same_v<F, ExpF>) return simd::VecUnary::Exp;
+  else if constexpr (std::is_same_v<F, LogF>) return simd::VecUnary::Log;
+  else if constexpr (std::is_same_v<F, TanhF>) return simd::VecUnary::Tanh;
+  else if constexpr (std::is_same_v<F, SigmoidF>) return simd::VecUnary::Sigmoid;
+  else if constexpr (std::is_same_v<F, GeluF>) return simd::VecUnary::Gelu;
+  else if constexpr (std::is_same_v<F, ErfF>) return simd::VecUnary::Erf;
+  else if constexpr (std::is_same_v<F, ReluF>) return simd::VecUnary::Relu;
+  else return simd::VecUnary::Softplus;
+}
+
+// The scalar functor over a run: the reference, and the fix-up for the vector kernels.
+template <class R, class T, class F>
+void scalar_run(const void* ctx, const void* x, void* y, int64_t n) {
+  const F& f = *static_cast<const F*>(ctx);
+  const T* xi = static_cast<const T*>(x);
+  R* o = static_cast<R*>(y);
+  for (int64_t i = 0; i < n; ++i) o[i] = f(xi[i]);
+}
+
+// o[0, n) = f(x[0, n)) for unit-stride runs: the vector kernel for float/double when F has one.
+template <class R, class T, class F>
+void unary_run(const T* x, R* o, int64_t n, const F& f) {
+  if constexpr (kHasVec<F> && std::is_same_v<R, T> &&
+                (std::is_same_v<T, float> || std::is_same_v<T, double>)) {
+    const simd::Kernels& k = simd::kernels();
+    bool done;
+    if constexpr (std::is_same_v<T, float>)
+      done = k.unary_f32(vec_op<F>(), f.p.a, f.p.b, x, o, n, scalar_run<R, T, F>, &f);
+    else
+      done = k.unary_f64(vec_op<F>(), f.p.a, f.p.b, x, o, n, scalar_run<R, T, F>, &f);
+    if (done) return;
+  }
+  for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+}
+
 template <class R, class T, class F>
 void unary_loop(const Tensor& x, const Tensor& out, F f) {
   if (x.is_contiguous() && out.is_contiguous()) {
     const T* xp = ptr<T>(x);
     R* op = ptr<R>(out);
     parallel_for(out.numel(), kGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) op[i] = f(xp[i]);
+      unary_run<R, T>(xp + b, op + b, e - b, f);
     });
     return;
   }
@@ -31,9 +79,7 @@ void unary_loop(const Tensor& x, const Tensor& out, F f) {
   const int64_t so = loop.inner_stride(0), sx = loop.inner_stride(1);
   loop.run([&](const std::array<char*, 2>& p, int64_t n) {
     if (so == sizeof(R) && sx == sizeof(T)) {
-      R* o = reinterpret_cast<R*>(p[0]);
-      const T* xi = reinterpret_cast<const T*>(p[1]);
-      for (int64_t i = 0; i < n; ++i) o[i] = f(xi[i]);
+      unary_run<R, T>(reinterpret_cast<const T*>(p[1]), reinterpret_cast<R*>(p[0]), n, f);
     } else {
       for (int64_t i = 0; i < n; ++i)
         *reinterpret_cast<R*>(p[0] + i * so) = f(*reinterpret_cast<const T*>(p[1] + i * sx));

@@ -1,13 +1,20 @@
 // kernels/cpu/gemm.cpp — batched matrix multiply through Eigen's GEMM.
 //
 // Each operand is mapped without copying when one of its two matrix strides is 1 (row-major or
-// column-major, e.g. a transposed view); otherwise it is made contiguous first. Batches run in
-// parallel when there are several small ones; a single large product lets Eigen use its own
-// OpenMP threads (Eigen does not nest inside our parallel region).
+// column-major, e.g. a transposed view); otherwise it is made contiguous first. float and double
+// products run in the ISA-dispatched Eigen copy (simd.h: AVX-512 / AVX2+FMA / SSE2). Batches run
+// in parallel when there are several small ones; a single large product is split into row blocks
+// run by parallel_for (Eigen's own threads are off: EIGEN_DONT_PARALLELIZE). The blocks depend
+// only on the shape, never on the thread count, so results are bitwise the same for any number
+// of threads.
+#include <algorithm>
+#include <cstdlib>
+
 #include <Eigen/Core>
 
 #include "cpu_kernels.h"
 #include "parallel.h"
+#include "simd.h"
 
 namespace tg::kernels::cpu {
 namespace {
@@ -45,6 +52,20 @@ MatDesc describe(const Tensor& t) {
   return d;
 }
 
+// Rows per block when one large product is split (see the file comment): half of n, rounded to
+// 16, within [64, 256]: two blocks for n = 256 (both threads busy), and >= 256 rows for large n,
+// where repacking W once per block costs ~1% (128-row blocks cost ~5% at 1024 and ~15% on
+// [1024,128]x[128,64]; docs/benchmarks.md). TG_GEMM_ROW_BLOCK overrides it, for measuring.
+int64_t gemm_row_block(int64_t n) {
+  static const int64_t env = [] {
+    const char* e = std::getenv("TG_GEMM_ROW_BLOCK");
+    return e ? std::atoll(e) : int64_t{0};
+  }();
+  if (env > 0) return env;
+  const int64_t half = ((n + 1) / 2 + 15) / 16 * 16;
+  return std::clamp<int64_t>(half, 64, 256);
+}
+
 template <class T>
 void gemm_typed(const Tensor& a, const Tensor& w, const Tensor& out, double alpha, double beta) {
   const int64_t batch = out.size(0), n = out.size(1), m = out.size(2), k = a.size(2);
@@ -54,33 +75,54 @@ void gemm_typed(const Tensor& a, const Tensor& w, const Tensor& out, double alph
   const T* ap = static_cast<const T*>(da.t.data_ptr());
   const T* wp = static_cast<const T*>(dw.t.data_ptr());
   using Stride = Eigen::OuterStride<>;
-  auto one = [&](int64_t b) {
-    Eigen::Map<RowMat<T>> c(op + b * n * m, n, m);
-    auto run = [&](const auto& A, const auto& W) {
-      if (k == 0) {
-        if (beta == 0) c.setZero();
-        else c *= static_cast<T>(beta);
-        return;
-      }
-      if (beta == 0) c.noalias() = static_cast<T>(alpha) * (A * W);
-      else c = static_cast<T>(beta) * c + static_cast<T>(alpha) * (A * W);
-    };
-    auto with_w = [&](const auto& A) {
-      const T* wb = wp + b * dw.batch_stride;
-      if (dw.row_major) run(A, Eigen::Map<const RowMat<T>, 0, Stride>(wb, k, m, Stride(dw.ld)));
-      else run(A, Eigen::Map<const ColMat<T>, 0, Stride>(wb, k, m, Stride(dw.ld)));
-    };
-    const T* ab = ap + b * da.batch_stride;
-    if (da.row_major) with_w(Eigen::Map<const RowMat<T>, 0, Stride>(ab, n, k, Stride(da.ld)));
-    else with_w(Eigen::Map<const ColMat<T>, 0, Stride>(ab, n, k, Stride(da.ld)));
+  // Rows [r0, r1) of batch b.
+  auto one = [&](int64_t b, int64_t r0, int64_t r1) {
+    const T* ab = ap + b * da.batch_stride + r0 * (da.row_major ? da.ld : 1);
+    const T* wb = wp + b * dw.batch_stride;
+    T* cb = op + b * n * m + r0 * m;
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+      simd::GemmArgs g{ab, wb, cb, r1 - r0, k, m, da.ld, dw.ld, std::max<int64_t>(m, 1),
+                       da.row_major, dw.row_major, alpha, beta};
+      if constexpr (std::is_same_v<T, float>) simd::kernels().gemm_f32(g);
+      else simd::kernels().gemm_f64(g);
+    } else {
+      const int64_t rows = r1 - r0;
+      Eigen::Map<RowMat<T>> c(cb, rows, m);
+      auto run = [&](const auto& A, const auto& W) {
+        if (k == 0) {
+          if (beta == 0) c.setZero();
+          else c *= static_cast<T>(beta);
+          return;
+        }
+        if (beta == 0) c.noalias() = static_cast<T>(alpha) * (A * W);
+        else c = static_cast<T>(beta) * c + static_cast<T>(alpha) * (A * W);
+      };
+      auto with_w = [&](const auto& A) {
+        if (dw.row_major) run(A, Eigen::Map<const RowMat<T>, 0, Stride>(wb, k, m, Stride(dw.ld)));
+        else run(A, Eigen::Map<const ColMat<T>, 0, Stride>(wb, k, m, Stride(dw.ld)));
+      };
+      if (da.row_major) with_w(Eigen::Map<const RowMat<T>, 0, Stride>(ab, rows, k, Stride(da.ld)));
+      else with_w(Eigen::Map<const ColMat<T>, 0, Stride>(ab, rows, k, Stride(da.ld)));
+    }
   };
-  if (batch > 1 && n * m * k < (int64_t{1} << 21)) {
-    parallel_for(batch, std::max<int64_t>(1, kGrain / std::max<int64_t>(n * m * k, 1)),
+  const int64_t work = n * m * k;
+  if (batch > 1 && work < (int64_t{1} << 21)) {
+    parallel_for(batch, std::max<int64_t>(1, kGrain / std::max<int64_t>(work, 1)),
                  [&](int64_t b0, int64_t e0) {
-                   for (int64_t b = b0; b < e0; ++b) one(b);
+                   for (int64_t b = b0; b < e0; ++b) one(b, 0, n);
                  });
-  } else {
-    for (int64_t b = 0; b < batch; ++b) one(b);
+    return;
+  }
+  const int64_t rb = gemm_row_block(n);
+  const int64_t blocks = work >= (int64_t{1} << 21) && n >= 2 * rb ? (n + rb - 1) / rb : 1;
+  for (int64_t b = 0; b < batch; ++b) {
+    if (blocks == 1) {
+      one(b, 0, n);
+      continue;
+    }
+    parallel_for(blocks, 1, [&](int64_t q0, int64_t q1) {
+      for (int64_t q = q0; q < q1; ++q) one(b, q * rb, std::min(n, (q + 1) * rb));
+    });
   }
 }
 

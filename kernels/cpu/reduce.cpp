@@ -3,15 +3,18 @@
 // Every reduction is brought to the form x[A, R, B] -> out[A, B] (R reduced, contiguous layout):
 // reduced dims that form one block in x's dim order map directly; otherwise x is permuted so the
 // reduced dims come last and copied once. B == 1 is a row reduction (multi-accumulator loop);
-// B > 1 accumulates whole rows of B, which vectorises over B. Floating sums accumulate in double.
+// B > 1 accumulates whole rows of B, which vectorises over B. float sums accumulate in 16 float
+// lanes over fixed sub-blocks of kSub elements (rows, for B > 1) whose totals add up in double;
+// double sums use 8 double lanes. Max/min are branch-free selects with NaN sticky (vectorised).
 // Long row reductions are split into fixed 16K blocks whose partials combine in order, so the
-// result does not depend on the thread count.
+// result does not depend on the thread count (nor on the instruction set).
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "cpu_kernels.h"
 #include "parallel.h"
+#include "simd.h"
 
 namespace tg::kernels::cpu {
 namespace {
@@ -33,20 +36,45 @@ template <class T> struct SumR { using Acc = typename AccOf<T>::type;
 template <class T> struct ProdR { using Acc = typename AccOf<T>::type;
   static Acc init() { return Acc(1); } static Acc step(Acc a, T v) { return a * static_cast<Acc>(v); }
   static Acc merge(Acc a, Acc b) { return a * b; } };
+// Max/min: take v if it is better or NaN; a NaN accumulator is never replaced by a number
+// (v > NaN is false), so NaN sticks. `|` rather than `||` keeps it a select, not a branch.
 template <class T> struct MaxR { using Acc = T;
   static Acc init() { return std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest(); }
-  static Acc step(Acc a, T v) { return (isnan_(a) || a >= v) && !isnan_(v) ? a : v; }
+  static Acc step(Acc a, T v) { return static_cast<bool>((v > a) | isnan_(v)) ? v : a; }
   static Acc merge(Acc a, Acc b) { return step(a, b); } };
 template <class T> struct MinR { using Acc = T;
   static Acc init() { return std::numeric_limits<T>::has_infinity ? std::numeric_limits<T>::infinity() : std::numeric_limits<T>::max(); }
-  static Acc step(Acc a, T v) { return (isnan_(a) || a <= v) && !isnan_(v) ? a : v; }
+  static Acc step(Acc a, T v) { return static_cast<bool>((v < a) | isnan_(v)) ? v : a; }
   static Acc merge(Acc a, Acc b) { return step(a, b); } };
 
 constexpr int64_t kBlock = 16384;
+constexpr int64_t kSub = simd::kSumSub;  // float column sums: rows per float sub-block
+
+// float sum and max/min of a run: the ISA-dispatched loops (simd.h; same bits on every ISA).
+double sum_f32(const float* p, int64_t n) { return simd::kernels().sum_f32(p, n); }
+
+// Max (kMax) or min of n floating values, NaN if any is NaN; float runs the dispatched loop.
+template <class T, bool kMax>
+T minmax_fp(const T* p, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (n > 0) return simd::kernels().minmax_f32(p, n, kMax);
+  }
+  T r = kMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+  int any_nan = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const T v = p[i];
+    r = (kMax ? v > r : v < r) ? v : r;
+    any_nan |= static_cast<int>(v != v);
+  }
+  return any_nan ? std::numeric_limits<T>::quiet_NaN() : r;
+}
 
 template <class T, class Op>
 typename Op::Acc reduce_run(const T* p, int64_t n) {
   using Acc = typename Op::Acc;
+  if constexpr (std::is_same_v<Op, SumR<float>>) return sum_f32(p, n);
+  if constexpr (std::is_floating_point_v<T> && std::is_same_v<Op, MaxR<T>>) return minmax_fp<T, true>(p, n);
+  if constexpr (std::is_floating_point_v<T> && std::is_same_v<Op, MinR<T>>) return minmax_fp<T, false>(p, n);
   Acc acc[8];
   for (auto& a : acc) a = Op::init();
   int64_t i = 0;
@@ -86,14 +114,30 @@ void reduce_arb(const T* x, T* out, int64_t A, int64_t R, int64_t B) {
   int64_t col_blocks = (B + col_grain - 1) / col_grain;
   parallel_for(A * col_blocks, 1, [&](int64_t tb, int64_t te) {
     std::vector<Acc> acc;
+    std::vector<float> sub;
     for (int64_t t = tb; t < te; ++t) {
       int64_t a = t / col_blocks, c0 = (t % col_blocks) * col_grain;
       int64_t c1 = std::min(B, c0 + col_grain), w = c1 - c0;
       acc.assign(static_cast<size_t>(w), Op::init());
       const T* base = x + a * R * B + c0;
-      for (int64_t r = 0; r < R; ++r) {
-        const T* row = base + r * B;
-        for (int64_t j = 0; j < w; ++j) acc[j] = Op::step(acc[j], row[j]);
+      if constexpr (std::is_same_v<Op, SumR<float>>) {
+        // float lanes (one per column) over sub-blocks of kSub rows, then into double
+        sub.assign(static_cast<size_t>(w), 0.0f);
+        for (int64_t r0 = 0; r0 < R; r0 += kSub) {
+          const int64_t r1 = std::min(R, r0 + kSub);
+          std::fill(sub.begin(), sub.end(), 0.0f);
+          float* sp = sub.data();
+          for (int64_t r = r0; r < r1; ++r) {
+            const float* row = base + r * B;
+            for (int64_t j = 0; j < w; ++j) sp[j] += row[j];
+          }
+          for (int64_t j = 0; j < w; ++j) acc[j] += static_cast<double>(sp[j]);
+        }
+      } else {
+        for (int64_t r = 0; r < R; ++r) {
+          const T* row = base + r * B;
+          for (int64_t j = 0; j < w; ++j) acc[j] = Op::step(acc[j], row[j]);
+        }
       }
       for (int64_t j = 0; j < w; ++j) out[a * B + c0 + j] = static_cast<T>(acc[j]);
     }
@@ -201,6 +245,21 @@ void arg_reduce(bool is_max, const Tensor& x_in, int dim, const Tensor& values,
   });
 }
 
+// exp over a run in place, with the ISA-dispatched vector kernel (simd.h).
+template <class T>
+void exp_inplace(T* p, int64_t n) {
+  auto fix = [](const void*, const void* x, void* y, int64_t len) {
+    const T* xi = static_cast<const T*>(x);
+    T* yi = static_cast<T*>(y);
+    for (int64_t i = 0; i < len; ++i) yi[i] = std::exp(xi[i]);
+  };
+  const simd::Kernels& k = simd::kernels();
+  if constexpr (std::is_same_v<T, float>) k.unary_f32(simd::VecUnary::Exp, 0, 0, p, p, n, fix, nullptr);
+  else k.unary_f64(simd::VecUnary::Exp, 0, 0, p, p, n, fix, nullptr);
+}
+
+// softmax = exp(x - max) / sum, log_softmax = x - max - log(sum): one exp per element, written
+// into the output and summed from there (float: in float lanes per sub-block, then double).
 void softmax(const Tensor& x_in, int dim, bool log, const Tensor& out) {
   Tensor x = x_in.contiguous();
   int64_t A, R, B;
@@ -208,23 +267,62 @@ void softmax(const Tensor& x_in, int dim, bool log, const Tensor& out) {
   dispatch_floating(x.dtype(), "softmax", [&]<class T>() {
     const T* xp = static_cast<const T*>(x.data_ptr());
     T* op = static_cast<T*>(out.data_ptr());
-    parallel_for(A * B, std::max<int64_t>(1, kGrain / std::max<int64_t>(R, 1)),
-                 [&](int64_t b0, int64_t e0) {
-      for (int64_t t = b0; t < e0; ++t) {
-        int64_t a = t / B, c = t % B;
-        const T* p = xp + a * R * B + c;
-        T* o = op + a * R * B + c;
-        T m = -std::numeric_limits<T>::infinity();
-        for (int64_t r = 0; r < R; ++r) m = p[r * B] > m || std::isnan(p[r * B]) ? p[r * B] : m;
-        if (std::isinf(m) && m < 0) m = 0;  // all -inf row: avoid inf - inf
-        double s = 0;
-        for (int64_t r = 0; r < R; ++r) s += std::exp(static_cast<double>(p[r * B] - m));
-        if (log) {
-          T ls = static_cast<T>(std::log(s));
-          for (int64_t r = 0; r < R; ++r) o[r * B] = p[r * B] - m - ls;
-        } else {
-          T inv = static_cast<T>(1.0 / s);
-          for (int64_t r = 0; r < R; ++r) o[r * B] = std::exp(p[r * B] - m) * inv;
+    if (B == 1) {  // the last dim: unit stride
+      parallel_for(A, std::max<int64_t>(1, kGrain / std::max<int64_t>(R, 1)), [&](int64_t b0, int64_t e0) {
+        for (int64_t a = b0; a < e0; ++a) {
+          const T* p = xp + a * R;
+          T* o = op + a * R;
+          T m = minmax_fp<T, true>(p, R);
+          if (std::isinf(m) && m < 0) m = 0;  // all -inf row: avoid inf - inf
+          for (int64_t r = 0; r < R; ++r) o[r] = p[r] - m;
+          exp_inplace(o, R);
+          double s;
+          if constexpr (std::is_same_v<T, float>) s = sum_f32(o, R);
+          else s = reduce_run<T, SumR<T>>(o, R);
+          if (log) {
+            const T ls = static_cast<T>(std::log(s));
+            for (int64_t r = 0; r < R; ++r) o[r] = p[r] - m - ls;
+          } else {
+            const T inv = static_cast<T>(1.0 / s);
+            for (int64_t r = 0; r < R; ++r) o[r] *= inv;
+          }
+        }
+      });
+      return;
+    }
+    // B > 1: columns of B; tasks of (a, column block), rows of the block are unit-stride runs.
+    const int64_t cw = std::max<int64_t>(64, kGrain / std::max<int64_t>(R, 1));
+    const int64_t col_blocks = (B + cw - 1) / cw;
+    parallel_for(A * col_blocks, 1, [&](int64_t tb, int64_t te) {
+      std::vector<T> m;
+      std::vector<double> s;
+      std::vector<T> fac;
+      for (int64_t t = tb; t < te; ++t) {
+        const int64_t a = t / col_blocks, c0 = (t % col_blocks) * cw;
+        const int64_t w = std::min(B, c0 + cw) - c0;
+        const T* p = xp + a * R * B + c0;
+        T* o = op + a * R * B + c0;
+        m.assign(static_cast<size_t>(w), -std::numeric_limits<T>::infinity());
+        s.assign(static_cast<size_t>(w), 0.0);
+        for (int64_t r = 0; r < R; ++r)
+          for (int64_t j = 0; j < w; ++j) m[j] = MaxR<T>::step(m[j], p[r * B + j]);
+        for (int64_t j = 0; j < w; ++j)
+          if (std::isinf(m[j]) && m[j] < 0) m[j] = 0;
+        for (int64_t r = 0; r < R; ++r) {
+          T* orow = o + r * B;
+          for (int64_t j = 0; j < w; ++j) orow[j] = p[r * B + j] - m[j];
+          exp_inplace(orow, w);
+          for (int64_t j = 0; j < w; ++j) s[j] += static_cast<double>(orow[j]);
+        }
+        fac.resize(static_cast<size_t>(w));
+        for (int64_t j = 0; j < w; ++j)
+          fac[j] = log ? static_cast<T>(std::log(s[j])) : static_cast<T>(1.0 / s[j]);
+        for (int64_t r = 0; r < R; ++r) {
+          T* orow = o + r * B;
+          if (log)
+            for (int64_t j = 0; j < w; ++j) orow[j] = p[r * B + j] - m[j] - fac[j];
+          else
+            for (int64_t j = 0; j < w; ++j) orow[j] *= fac[j];
         }
       }
     });

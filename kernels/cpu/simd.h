@@ -1,0 +1,67 @@
+// kernels/cpu/simd.h — CPU kernels compiled once per instruction set, chosen at run time.
+//
+// The default build targets plain x86-64 (SSE2), which leaves GEMM at ~30% of peak and every
+// transcendental scalar. simd_impl.h holds the hot loops (Eigen GEMM, vectorised exp/log/tanh/
+// erf/...); simd_base.cpp, simd_avx2.cpp and simd_avx512.cpp compile it with different -m flags
+// (set per source file in the top-level CMakeLists.txt) and kernels() picks the best table the
+// CPU supports, once, with __builtin_cpu_supports. TG_CPU_ISA=base|avx2|avx512 caps the choice
+// (for tests and benchmarks of the fallbacks).
+//
+// Only plain types cross this interface: the ISA translation units must not instantiate inline
+// functions that other TUs also define (tensor code, functors, std templates), or the linker
+// could keep the AVX copy for everyone. Eigen is renamed per ISA for the same reason.
+#pragma once
+
+#include <cstdint>
+
+namespace tg::kernels::cpu::simd {
+
+// C[n, m] = alpha * A[n, k] * W[k, m] + beta * C; A and W have a unit stride on one side.
+struct GemmArgs {
+  const void* a;
+  const void* w;
+  void* c;
+  int64_t n, k, m;
+  int64_t lda, ldw, ldc;  // leading dimensions (elements); C is row-major
+  bool a_row_major, w_row_major;
+  double alpha, beta;
+};
+
+// Recomputes y[0, n) = op(x[0, n)) with the scalar functor: for chunks holding values outside a
+// vector kernel's trusted range (NaN, inf, denormal results), so results match std:: there.
+using ScalarFix = void (*)(const void* ctx, const void* x, void* y, int64_t n);
+
+// Unary ops with a vector path (others return false and use the scalar functor loop).
+enum class VecUnary : int { Exp, Log, Tanh, Sigmoid, Gelu, Erf, Softplus, Relu };
+
+// float sums: kSumLanes float lanes over sub-blocks of kSumSub elements, flushed into as many
+// double lanes that add up in lane order at the end. Fixed here, so every ISA gives the same bits.
+inline constexpr int kSumLanes = 32;
+inline constexpr int64_t kSumSub = 256;
+
+struct Kernels {
+  const char* name;
+  void (*gemm_f32)(const GemmArgs&);
+  void (*gemm_f64)(const GemmArgs&);
+  // y = op(x) over n contiguous elements; a, b are op parameters (softplus beta, threshold).
+  // Returns false if this op/dtype has no vector path here (nothing written).
+  bool (*unary_f32)(VecUnary op, double a, double b, const float* x, float* y, int64_t n,
+                    ScalarFix fix, const void* ctx);
+  bool (*unary_f64)(VecUnary op, double a, double b, const double* x, double* y, int64_t n,
+                    ScalarFix fix, const void* ctx);
+  // Sum of n floats (see kSumLanes), returned in double.
+  double (*sum_f32)(const float* p, int64_t n);
+  // Max (is_max) or min of n > 0 floats; NaN if any is NaN.
+  float (*minmax_f32)(const float* p, int64_t n, bool is_max);
+};
+
+// One table per ISA TU. A TU built without its -m flags (not x86-64 GCC/Clang) leaves its
+// table's name null, and kernels() skips it.
+extern const Kernels kBaseKernels;
+extern const Kernels kAvx2Kernels;
+extern const Kernels kAvx512Kernels;
+
+// The table for this CPU (decided on first use).
+const Kernels& kernels();
+
+}  // namespace tg::kernels::cpu::simd
