@@ -89,6 +89,30 @@ def cases():
                 out.append(Case(f"{name}/{n}", lambda f=unary[name], n=n: (f, (randn(n),)),
                                 n, n * 4 * 2))
 
+    # ---- bench_training.cpp: sparse embedding lookup + backward + optimizer step --------------
+    def embedding_step(emb, opt, batches, state={"k": 0}):
+        ids = batches[state["k"] % len(batches)]
+        state["k"] += 1
+        out = emb(ids)
+        loss = (out * out).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    def make_embedding_case(rows, dim, batch, opt_cls):
+        def setup():
+            emb = torch.nn.Embedding(rows, dim, sparse=True)
+            ids_gen = torch.Generator().manual_seed(5)
+            batches = [torch.randint(0, rows, (batch,), generator=ids_gen) for _ in range(16)]
+            return (embedding_step, (emb, opt_cls(emb.parameters()), batches, {"k": 0}))
+        return setup
+
+    for rows, opt_name, opt_cls in [(2625, "sparse_adam", torch.optim.SparseAdam),
+                                    (2625, "adagrad", torch.optim.Adagrad),
+                                    (1000000, "sparse_adam", torch.optim.SparseAdam)]:
+        out.append(Case(f"train/embedding_{opt_name}/{rows}x64/b1024",
+                        make_embedding_case(rows, 64, 1024, opt_cls), 1024))
+
     # ---- bench_reduce.cpp ---------------------------------------------------------------------
     reds = [
         ("sum_dim1", lambda x: torch.sum(x, 1), 1), ("sum_dim0", lambda x: torch.sum(x, 0), 0),
