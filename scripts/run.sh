@@ -19,10 +19,14 @@ if [[ -z "$data" ]]; then
   echo "== fetching MovieLens-100K into data/ (GroupLens; offline: PyPI's recbole wheel)"
   data="$("$bin/tapegrad-recsys" fetch --dataset ml-100k --dir data)"
 fi
+# The GroupLens copy has the u1..u5 files; the RecBole copy (offline fetch) does not: use a seeded
+# random 80/20 split there.
+split=u1
+if [[ ! -f "$data/u1.base" ]]; then split=random; fi
 models_dir="$build_dir/models"
 mkdir -p "$models_dir"
-echo "== tapegrad-recsys compare --data $data --split u1"
-"$bin/tapegrad-recsys" compare --data "$data" --split u1 --save-dir "$models_dir"
+echo "== tapegrad-recsys compare --data $data --split $split"
+"$bin/tapegrad-recsys" compare --data "$data" --split "$split" --save-dir "$models_dir"
 echo
 echo "== tapegrad-recsys recommend --user 1 --k 10 (biased MF)"
 "$bin/tapegrad-recsys" recommend --data "$data" --model-file "$models_dir/mf.safetensors" --user 1 --k 10

@@ -25,7 +25,7 @@ class Als : public Recommender {
 
   // Defaults chosen on a validation part of ML-100K u1.base (see docs/results.md).
   static constexpr int64_t kDefaultDim = 32;
-  static constexpr double kDefaultLambda = 0.15;
+  static constexpr double kDefaultLambda = 0.12;
   static constexpr int64_t kDefaultSweeps = 15;
 
  private:
