@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +20,7 @@
 #include <tapegrad/recsys/data/fetch.h>
 #include <tapegrad/recsys/data/split.h>
 #include <tapegrad/recsys/data/synthetic.h>
+#include <tapegrad/recsys/models/ranking.h>
 #include <tapegrad/recsys/models/recommender.h>
 #include <tapegrad/tapegrad.h>
 
@@ -195,6 +197,54 @@ void add_train_options(CLI::App* app, TrainConfig& cfg, std::string& device) {
   app->add_option("--device", device, "cpu or cuda")->capture_default_str();
 }
 
+// ---- rank: implicit-feedback ranking on leave-last-out ----------------------------------------
+struct RankResult {
+  std::string model;
+  RankingReport report;
+  FitReport fit;
+};
+
+std::vector<std::string> split_csv(const std::string& csv) {
+  std::vector<std::string> out;
+  std::stringstream ss(csv);
+  for (std::string n; std::getline(ss, n, ',');)
+    if (!n.empty()) out.push_back(n);
+  return out;
+}
+
+void check_ranking_model_name(const std::string& name) {
+  for (const auto& n : ranking_model_names())
+    if (n == name) return;
+  std::string known;
+  for (const auto& n : ranking_model_names()) known += (known.empty() ? "" : ", ") + n;
+  throw UsageError("unknown ranking model '" + name + "' (expected one of: " + known + ")");
+}
+
+nlohmann::json to_json(const RankResult& r, const Dataset& ds) {
+  return {{"model", r.model},
+          {"dataset", ds.name},
+          {"split", "loo"},
+          {"hr@10_sampled", r.report.hr_sampled},
+          {"ndcg@10_sampled", r.report.ndcg_sampled},
+          {"hr@10", r.report.hr_full},
+          {"ndcg@10", r.report.ndcg_full},
+          {"users", r.report.users},
+          {"epochs", r.fit.epochs_run},
+          {"best_epoch", r.fit.best_epoch},
+          {"valid_hr@10_sampled", r.fit.valid_curve.empty() ? 0.0 : *std::max_element(r.fit.valid_curve.begin(), r.fit.valid_curve.end())},
+          {"train_seconds", r.fit.train_seconds},
+          {"eval_seconds", r.report.eval_seconds}};
+}
+
+void print_rank_table(const std::vector<RankResult>& rs) {
+  std::printf("%-11s %11s %13s %9s %11s %7s %8s\n", "model", "HR@10 (99)", "NDCG@10 (99)",
+              "HR@10", "NDCG@10", "epochs", "train s");
+  for (const RankResult& r : rs)
+    std::printf("%-11s %11.4f %13.4f %9.4f %11.4f %7lld %8.1f\n", r.model.c_str(), r.report.hr_sampled,
+                r.report.ndcg_sampled, r.report.hr_full, r.report.ndcg_full,
+                static_cast<long long>(r.fit.epochs_run), r.fit.train_seconds);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -204,6 +254,7 @@ int main(int argc, char** argv) {
   TrainConfig cfg;
   std::string device = "cpu", model = "mf", out_file, model_file, dataset = "ml-100k", dir,
               format = "ml-100k", models_csv, save_dir;
+  int64_t negatives = 0;
   int64_t user = 0, item = 0, k = 10, n_users = 1000, n_items = 2000, n_ratings = 100000;
 
   CLI::App* train = app.add_subcommand("train", "train one model and report test metrics");
@@ -217,6 +268,18 @@ int main(int argc, char** argv) {
   compare->add_option("--models", models_csv, "comma-separated model names (default: all)");
   compare->add_option("--seed", cfg.seed, "random seed")->capture_default_str();
   compare->add_option("--save-dir", save_dir, "save each trained model as DIR/<model>.safetensors");
+
+  CLI::App* rank = app.add_subcommand("rank", "implicit-feedback ranking on leave-latest-one-out: HR@10 / NDCG@10 with 99 sampled negatives and over all unseen items");
+  add_common(rank, c, false);
+  rank->add_option("--models", models_csv, "comma-separated: popularity, bpr, neumf, dmf (default: all)");
+  rank->add_option("--seed", cfg.seed, "random seed")->capture_default_str();
+  rank->add_option("--epochs", cfg.epochs, "epochs (default: each model's tuned value)");
+  rank->add_option("--dim", cfg.dim, "embedding size (default: each model's tuned value)");
+  rank->add_option("--lr", cfg.lr, "learning rate");
+  rank->add_option("--batch", cfg.batch, "batch size");
+  rank->add_option("--weight-decay", cfg.weight_decay, "L2 on the touched embedding rows");
+  rank->add_option("--negatives", negatives, "sampled negatives per positive (default: the model's)");
+  rank->add_option("--patience", cfg.patience, "early-stopping patience in epochs")->capture_default_str();
 
   CLI::App* evaluate = app.add_subcommand("evaluate", "evaluate a saved model on a split");
   add_common(evaluate, c, true);
@@ -288,6 +351,30 @@ int main(int argc, char** argv) {
                     c.split.c_str(), split.train.size(), split.valid.size(), split.test.size(),
                     static_cast<unsigned long long>(cfg.seed));
         print_table(results);
+      }
+    } else if (*rank) {
+      std::vector<std::string> names = models_csv.empty() ? ranking_model_names() : split_csv(models_csv);
+      for (const auto& n : names) check_ranking_model_name(n);
+      Dataset ds = load(c);
+      Split split = split_leave_last_out(ds, /*with_valid=*/true);
+      std::vector<RankResult> results;
+      for (const auto& n : names) {
+        auto m = make_ranking_model(n);
+        TrainConfig mc = cfg;  // unset fields (-1) take the model's defaults
+        m->set_negatives(negatives);
+        RankResult r;
+        r.model = n;
+        r.fit = m->fit(ds, split, mc, progress_printer(n, c.quiet || c.json));
+        if (!c.quiet && !c.json && isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
+        r.report = evaluate_ranking_loo(*m, ds, split, 10, cfg.seed);
+        results.push_back(r);
+        if (c.json) std::cout << to_json(r, ds).dump() << std::endl;
+      }
+      if (!c.json) {
+        std::printf("\n%s, leave-latest-one-out (train %zu, valid %zu, test %zu users), seed %llu\n",
+                    ds.name.c_str(), split.train.size(), split.valid.size(), split.test.size(),
+                    static_cast<unsigned long long>(cfg.seed));
+        print_rank_table(results);
       }
     } else if (*evaluate) {
       Dataset ds = load(c);
