@@ -142,14 +142,7 @@ void read_users(Dataset& ds, RawMeta& meta, const LoadOptions& opts) {
 }  // namespace
 
 void load_grouplens_100k(Dataset& ds, RawMeta& meta, const LoadOptions& opts) {
-  std::string path = join_path(ds.dir, "u.data");
-  FileBuffer text = read_file(path);
-  LineErrors errs(path, opts.skip_bad_lines, &ds.skipped_lines);
-  std::string_view body = strip_bom(text, path);
-  if (trim(body).empty()) errs.fatal(1, "file is empty (no ratings)");
-  ds.ratings.reserve(body.size() / 20);
-  parse_rating_lines(body, "\t", 0, errs, ds.ratings);
-  if (ds.ratings.empty()) errs.fatal(1, "no valid ratings");
+  read_rating_file(ds, "u.data", "\t", opts);
   read_genres(ds, opts);
   read_items(ds, meta, opts);
   read_occupations(ds);

@@ -87,14 +87,7 @@ void read_users(Dataset& ds, RawMeta& meta, const LoadOptions& opts) {
 }  // namespace
 
 void load_grouplens_dat(Dataset& ds, RawMeta& meta, const LoadOptions& opts) {
-  std::string path = join_path(ds.dir, "ratings.dat");
-  FileBuffer text = read_file(path);
-  LineErrors errs(path, opts.skip_bad_lines, &ds.skipped_lines);
-  std::string_view body = strip_bom(text, path);
-  if (trim(body).empty()) errs.fatal(1, "file is empty (no ratings)");
-  ds.ratings.reserve(body.size() / 20);
-  parse_rating_lines(body, "::", 0, errs, ds.ratings);
-  if (ds.ratings.empty()) errs.fatal(1, "no valid ratings");
+  read_rating_file(ds, "ratings.dat", "::", opts);
   GenreCollector genres;
   read_movies(ds, meta, opts, genres);
   genres.finish(ds, meta);

@@ -29,6 +29,11 @@ void load_recbole(Dataset& ds, RawMeta& meta, const LoadOptions& opts, const std
 void parse_rating_lines(std::string_view text, std::string_view sep, int64_t skip_lines,
                         LineErrors& errs, Interactions& out);
 
+// Reads a headerless ratings file DIR/name ("user SEP item SEP rating SEP timestamp" per line)
+// into ds.ratings: empty files and files without one valid rating are errors naming the file.
+void read_rating_file(Dataset& ds, const std::string& name, std::string_view sep,
+                      const LoadOptions& opts);
+
 // Checks one parsed rating row; returns an error message or "" when fine.
 std::string check_row(int64_t user, int64_t item, double rating);
 

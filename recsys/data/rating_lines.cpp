@@ -150,4 +150,16 @@ void parse_rating_lines(std::string_view text, std::string_view sep, int64_t ski
   }
 }
 
+void read_rating_file(Dataset& ds, const std::string& name, std::string_view sep,
+                      const LoadOptions& opts) {
+  std::string path = join_path(ds.dir, name);
+  FileBuffer text = read_file(path);
+  LineErrors errs(path, opts.skip_bad_lines, &ds.skipped_lines);
+  std::string_view body = strip_bom(text, path);
+  if (trim(body).empty()) errs.fatal(1, "file is empty (no ratings)");
+  ds.ratings.reserve(body.size() / 20);
+  parse_rating_lines(body, sep, 0, errs, ds.ratings);
+  if (ds.ratings.empty()) errs.fatal(1, "no valid ratings");
+}
+
 }  // namespace tg::recsys::detail
