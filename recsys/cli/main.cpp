@@ -24,18 +24,13 @@
 #include <tapegrad/recsys/models/recommender.h>
 #include <tapegrad/tapegrad.h>
 
+#include "cli.h"
+
 namespace {
 
 using namespace tg::recsys;
+using tg::recsys::cli::Common;
 
-struct Common {
-  std::string data;
-  std::string split = "u1";
-  bool skip_bad_lines = false;
-  bool quiet = false;
-  bool json = false;
-  int threads = 0;
-};
 
 // Usage errors (bad flags, unknown model/user) exit with 2 after printing the usage.
 struct UsageError : std::runtime_error {
@@ -176,27 +171,6 @@ int64_t dense_item(const Dataset& ds, int64_t raw) {
   return *d;
 }
 
-void add_common(CLI::App* app, Common& c, bool with_split) {
-  app->add_option("--data", c.data, "MovieLens folder (default: $TG_DATA_DIR)");
-  if (with_split) app->add_option("--split", c.split, "u1..u5, ua, ub, random, per-user, temporal, loo")->capture_default_str();
-  app->add_flag("--skip-bad-lines", c.skip_bad_lines, "skip malformed lines instead of failing");
-  app->add_flag("--quiet,-q", c.quiet, "no progress output");
-  app->add_flag("--json", c.json, "one JSON object per result line");
-  app->add_option("--threads", c.threads, "OpenMP threads (default: all)");
-}
-
-void add_train_options(CLI::App* app, TrainConfig& cfg, std::string& device) {
-  app->add_option("--epochs", cfg.epochs, "epochs (ALS: sweeps); default: the model's tuned value");
-  app->add_option("--dim", cfg.dim, "embedding / factor size");
-  app->add_option("--lr", cfg.lr, "learning rate");
-  app->add_option("--batch", cfg.batch, "batch size");
-  app->add_option("--optimizer", cfg.optimizer, "adam, adamw, sgd, adagrad, sparse_adam, rowwise_adagrad, rmsprop");
-  app->add_option("--weight-decay", cfg.weight_decay, "L2 strength (ALS: lambda)");
-  app->add_option("--seed", cfg.seed, "random seed")->capture_default_str();
-  app->add_option("--patience", cfg.patience, "early-stopping patience in epochs")->capture_default_str();
-  app->add_option("--device", device, "cpu or cuda")->capture_default_str();
-}
-
 // ---- rank: implicit-feedback ranking on leave-last-out ----------------------------------------
 struct RankResult {
   std::string model;
@@ -249,65 +223,10 @@ void print_rank_table(const std::vector<RankResult>& rs) {
 
 int main(int argc, char** argv) {
   CLI::App app{"tapegrad-recsys: MovieLens recommenders built on tapegrad"};
-  app.require_subcommand(1);
-  Common c;
-  TrainConfig cfg;
-  std::string device = "cpu", model = "mf", out_file, model_file, dataset = "ml-100k", dir,
-              format = "ml-100k", models_csv, save_dir;
-  int64_t negatives = 0;
-  int64_t user = 0, item = 0, k = 10, n_users = 1000, n_items = 2000, n_ratings = 100000;
-
-  CLI::App* train = app.add_subcommand("train", "train one model and report test metrics");
-  add_common(train, c, true);
-  add_train_options(train, cfg, device);
-  train->add_option("--model", model, "mf, als, wide_deep, deep_mf")->capture_default_str();
-  train->add_option("--out", out_file, "save the trained model (safetensors)");
-
-  CLI::App* compare = app.add_subcommand("compare", "train every model with its tuned defaults and compare");
-  add_common(compare, c, true);
-  compare->add_option("--models", models_csv, "comma-separated model names (default: all)");
-  compare->add_option("--seed", cfg.seed, "random seed")->capture_default_str();
-  compare->add_option("--save-dir", save_dir, "save each trained model as DIR/<model>.safetensors");
-
-  CLI::App* rank = app.add_subcommand("rank", "implicit-feedback ranking on leave-latest-one-out: HR@10 / NDCG@10 with 99 sampled negatives and over all unseen items");
-  add_common(rank, c, false);
-  rank->add_option("--models", models_csv, "comma-separated: popularity, bpr, neumf, dmf (default: all)");
-  rank->add_option("--seed", cfg.seed, "random seed")->capture_default_str();
-  rank->add_option("--epochs", cfg.epochs, "epochs (default: each model's tuned value)");
-  rank->add_option("--dim", cfg.dim, "embedding size (default: each model's tuned value)");
-  rank->add_option("--lr", cfg.lr, "learning rate");
-  rank->add_option("--batch", cfg.batch, "batch size");
-  rank->add_option("--weight-decay", cfg.weight_decay, "L2 on the touched embedding rows");
-  rank->add_option("--negatives", negatives, "sampled negatives per positive (default: the model's)");
-  rank->add_option("--patience", cfg.patience, "early-stopping patience in epochs")->capture_default_str();
-
-  CLI::App* evaluate = app.add_subcommand("evaluate", "evaluate a saved model on a split");
-  add_common(evaluate, c, true);
-  evaluate->add_option("--model-file", model_file, "a model saved with --out")->required();
-
-  CLI::App* recommend = app.add_subcommand("recommend", "top-k unseen items for a user");
-  add_common(recommend, c, false);
-  recommend->add_option("--model-file", model_file, "a model saved with --out")->required();
-  recommend->add_option("--user", user, "user id (as in the data files)")->required();
-  recommend->add_option("--k", k, "how many")->capture_default_str();
-
-  CLI::App* similar = app.add_subcommand("similar", "items closest to an item (cosine of item vectors)");
-  add_common(similar, c, false);
-  similar->add_option("--model-file", model_file, "a model saved with --out")->required();
-  similar->add_option("--item", item, "item id (as in the data files)")->required();
-  similar->add_option("--k", k, "how many")->capture_default_str();
-
-  CLI::App* fetch = app.add_subcommand("fetch", "download a MovieLens dataset (offline: from PyPI's recbole wheel)");
-  fetch->add_option("--dataset", dataset, "ml-100k")->capture_default_str();
-  fetch->add_option("--dir", dir, "target folder")->required();
-
-  CLI::App* synth = app.add_subcommand("synth", "write a synthetic MovieLens-format dataset");
-  synth->add_option("--dir", dir, "target folder")->required();
-  synth->add_option("--users", n_users)->capture_default_str();
-  synth->add_option("--items", n_items)->capture_default_str();
-  synth->add_option("--ratings", n_ratings)->capture_default_str();
-  synth->add_option("--seed", cfg.seed)->capture_default_str();
-  synth->add_option("--format", format, "ml-100k or csv")->capture_default_str();
+  tg::recsys::cli::Args a;
+  tg::recsys::cli::define(app, a);
+  const Common& c = a.common;
+  TrainConfig& cfg = a.cfg;
 
   try {
     app.parse(argc, argv);
@@ -318,20 +237,20 @@ int main(int argc, char** argv) {
 
   try {
     set_threads(c.threads);
-    cfg.device = tg::parse_device(device);
-    if (!cfg.device.is_cpu()) throw UsageError("--device " + device + ": the CUDA backend is not built yet (Step 6)");
-    if (*train) {
-      check_model_name(model);
+    cfg.device = tg::parse_device(a.device);
+    if (!cfg.device.is_cpu()) throw UsageError("--device " + a.device + ": the CUDA backend is not built yet (Step 6)");
+    if (*a.train) {
+      check_model_name(a.model);
       Dataset ds = load(c);
       Split split = make_split(ds, c, cfg.seed);
-      Result r = train_one(model, ds, split, cfg, c.quiet, out_file);
+      Result r = train_one(a.model, ds, split, cfg, c.quiet, a.out_file);
       if (c.json) std::cout << to_json(r, ds, c.split).dump() << std::endl;
       else print_table({r});
-    } else if (*compare) {
+    } else if (*a.compare) {
       std::vector<std::string> names;
-      if (models_csv.empty()) names = model_names();
+      if (a.models_csv.empty()) names = model_names();
       else {
-        std::stringstream ss(models_csv);
+        std::stringstream ss(a.models_csv);
         for (std::string n; std::getline(ss, n, ',');)
           if (!n.empty()) names.push_back(n);
       }
@@ -343,7 +262,7 @@ int main(int argc, char** argv) {
         TrainConfig mc;
         mc.seed = cfg.seed;
         results.push_back(train_one(n, ds, split, mc, c.quiet || c.json,
-                                    save_dir.empty() ? "" : save_dir + "/" + n + ".safetensors"));
+                                    a.save_dir.empty() ? "" : a.save_dir + "/" + n + ".safetensors"));
         if (c.json) std::cout << to_json(results.back(), ds, c.split).dump() << std::endl;
       }
       if (!c.json) {
@@ -352,8 +271,8 @@ int main(int argc, char** argv) {
                     static_cast<unsigned long long>(cfg.seed));
         print_table(results);
       }
-    } else if (*rank) {
-      std::vector<std::string> names = models_csv.empty() ? ranking_model_names() : split_csv(models_csv);
+    } else if (*a.rank) {
+      std::vector<std::string> names = a.models_csv.empty() ? ranking_model_names() : split_csv(a.models_csv);
       for (const auto& n : names) check_ranking_model_name(n);
       Dataset ds = load(c);
       Split split = split_leave_last_out(ds, /*with_valid=*/true);
@@ -361,7 +280,7 @@ int main(int argc, char** argv) {
       for (const auto& n : names) {
         auto m = make_ranking_model(n);
         TrainConfig mc = cfg;  // unset fields (-1) take the model's defaults
-        m->set_negatives(negatives);
+        m->set_negatives(a.negatives);
         RankResult r;
         r.model = n;
         r.fit = m->fit(ds, split, mc, progress_printer(n, c.quiet || c.json));
@@ -376,10 +295,10 @@ int main(int argc, char** argv) {
                     static_cast<unsigned long long>(cfg.seed));
         print_rank_table(results);
       }
-    } else if (*evaluate) {
+    } else if (*a.evaluate) {
       Dataset ds = load(c);
       std::string name;
-      auto m = load_model(model_file, ds, &name);
+      auto m = load_model(a.model_file, ds, &name);
       Split split = make_split(ds, c, m->resolved_config().seed);
       Result r;
       r.model = name;
@@ -387,20 +306,20 @@ int main(int argc, char** argv) {
       r.rank = evaluate_ranking(*m, ds, split.train, split.test, 10);
       if (c.json) std::cout << to_json(r, ds, c.split).dump() << std::endl;
       else print_table({r});
-    } else if (*recommend || *similar) {
+    } else if (*a.recommend || *a.similar) {
       Dataset ds = load(c);
       std::string name;
-      auto m = load_model(model_file, ds, &name);
+      auto m = load_model(a.model_file, ds, &name);
       std::vector<Scored> top;
       std::string who;
-      if (*recommend) {
-        top = m->recommend(dense_user(ds, user), k, ds, ds.ratings);
-        who = "user " + std::to_string(user);
+      if (*a.recommend) {
+        top = m->recommend(dense_user(ds, a.user), a.k, ds, ds.ratings);
+        who = "user " + std::to_string(a.user);
       } else {
-        top = m->similar(dense_item(ds, item), k);
-        who = "\"" + ds.item_info[static_cast<size_t>(dense_item(ds, item))].title + "\"";
+        top = m->similar(dense_item(ds, a.item), a.k);
+        who = "\"" + ds.item_info[static_cast<size_t>(dense_item(ds, a.item))].title + "\"";
       }
-      if (!c.json) std::printf("%s for %s (%s):\n", *recommend ? "Top recommendations" : "Most similar items", who.c_str(), name.c_str());
+      if (!c.json) std::printf("%s for %s (%s):\n", *a.recommend ? "Top recommendations" : "Most similar items", who.c_str(), name.c_str());
       int rank = 1;
       for (const Scored& s : top) {
         const std::string& title = ds.item_info[static_cast<size_t>(s.item)].title;
@@ -410,12 +329,12 @@ int main(int argc, char** argv) {
           std::printf("%3d. %-60s (item %lld)  %.3f\n", rank, title.c_str(), static_cast<long long>(ds.items.raw(s.item)), s.score);
         ++rank;
       }
-    } else if (*fetch) {
-      std::string where = fetch_dataset(dataset, dir);
+    } else if (*a.fetch) {
+      std::string where = fetch_dataset(a.dataset, a.dir);
       std::cout << where << std::endl;
-    } else if (*synth) {
-      write_synthetic(dir, n_users, n_items, n_ratings, cfg.seed, format);
-      std::cout << "wrote " << n_ratings << " synthetic ratings to " << dir << std::endl;
+    } else if (*a.synth) {
+      write_synthetic(a.dir, a.n_users, a.n_items, a.n_ratings, cfg.seed, a.format);
+      std::cout << "wrote " << a.n_ratings << " synthetic ratings to " << a.dir << std::endl;
     }
   } catch (const UsageError& e) {
     std::cerr << "tapegrad-recsys: " << e.what() << "\n\n" << app.help() << std::flush;
