@@ -31,6 +31,13 @@ void define(CLI::App& app, Args& a) {
   add_train_options(a.train, a.cfg, a.device);
   a.train->add_option("--model", a.model, "mf, als, wide_deep, deep_mf")->capture_default_str();
   a.train->add_option("--out", a.out_file, "save the trained model (safetensors)");
+  a.train->add_option("--task", a.cfg.task, "rating (regression) or binary (rating >= 4; wide_deep: AUC / LogLoss)")
+      ->capture_default_str();
+  a.train->add_option("--behaviour", a.cfg.behaviour, "wide_deep: item2vec = add the user's behaviour vector (mean item2vec of their history)");
+  a.train->add_option("--checkpoint", a.cfg.checkpoint, "checkpoint file (written atomically)");
+  a.train->add_option("--checkpoint-every", a.cfg.checkpoint_every, "write the checkpoint every N batches and after each epoch")
+      ->check(CLI::NonNegativeNumber);
+  a.train->add_flag("--resume", a.cfg.resume, "continue from --checkpoint when it exists");
 
   a.compare = app.add_subcommand("compare", "train every model with its tuned defaults and compare");
   add_common(a.compare, a.common, true);

@@ -111,6 +111,8 @@ ProgressFn progress_printer(const std::string& model, bool quiet) {
 
 struct Result {
   std::string model;
+  bool binary = false;  // task "binary": `bin` holds the test metrics, `test` is unused
+  BinaryEval bin;
   RatingEval test;
   RankEval rank;
   FitReport fit;
@@ -125,30 +127,45 @@ Result train_one(const std::string& name, const Dataset& ds, const Split& split,
   Result r;
   r.model = name;
   r.fit = rep;
-  r.test = evaluate_ratings(*model, split.test);
+  r.binary = cfg.task == "binary";
+  if (r.binary) r.bin = evaluate_binary(*model, split.test);
+  else r.test = evaluate_ratings(*model, split.test);
   r.rank = evaluate_ranking(*model, ds, split.train, split.test, 10);
-  for (auto& [n, t] : model->state_dict())
-    if (n != "global_mean") r.params += t.numel();
+  r.params = model->num_parameters();  // trainable only (buffers such as item2vec vectors are not)
   if (!out_file.empty()) save_model(out_file, *model, name, ds);
   return r;
 }
 
 nlohmann::json to_json(const Result& r, const Dataset& ds, const std::string& split) {
-  return {{"model", r.model},         {"dataset", ds.name},
-          {"split", split},           {"rmse", r.test.rmse},
-          {"mae", r.test.mae},        {"hr@10", r.rank.hr},
-          {"ndcg@10", r.rank.ndcg},   {"epochs", r.fit.epochs_run},
-          {"best_epoch", r.fit.best_epoch}, {"valid_rmse", r.fit.best_valid_rmse},
-          {"train_seconds", r.fit.train_seconds}, {"params", r.params}};
+  nlohmann::json j = {{"model", r.model},         {"dataset", ds.name},
+                      {"split", split},           {"task", r.binary ? "binary" : "rating"},
+                      {"hr@10", r.rank.hr},       {"ndcg@10", r.rank.ndcg},
+                      {"epochs", r.fit.epochs_run}, {"best_epoch", r.fit.best_epoch},
+                      {"valid_" + r.fit.valid_metric, r.fit.best_valid_rmse},
+                      {"train_seconds", r.fit.train_seconds}, {"params", r.params},
+                      {"resumed", r.fit.resumed}};
+  if (r.binary) {  // no rating predictions: RMSE and MAE do not apply
+    j["rmse"] = nullptr;
+    j["mae"] = nullptr;
+    j["auc"] = r.bin.auc;
+    j["logloss"] = r.bin.logloss;
+    j["accuracy"] = r.bin.accuracy;
+  } else {
+    j["rmse"] = r.test.rmse;
+    j["mae"] = r.test.mae;
+  }
+  return j;
 }
 
 void print_table(const std::vector<Result>& rs) {
-  std::printf("%-10s %8s %8s %8s %8s %7s %9s %10s\n", "model", "RMSE", "MAE", "HR@10", "NDCG@10",
-              "epochs", "train s", "params");
+  const bool binary = !rs.empty() && rs.front().binary;
+  std::printf("%-10s %8s %8s %8s %8s %7s %9s %10s\n", "model", binary ? "AUC" : "RMSE",
+              binary ? "LogLoss" : "MAE", "HR@10", "NDCG@10", "epochs", "train s", "params");
   for (const Result& r : rs)
-    std::printf("%-10s %8.4f %8.4f %8.4f %8.4f %7lld %9.1f %10lld\n", r.model.c_str(), r.test.rmse,
-                r.test.mae, r.rank.hr, r.rank.ndcg, static_cast<long long>(r.fit.epochs_run),
-                r.fit.train_seconds, static_cast<long long>(r.params));
+    std::printf("%-10s %8.4f %8.4f %8.4f %8.4f %7lld %9.1f %10lld\n", r.model.c_str(),
+                r.binary ? r.bin.auc : r.test.rmse, r.binary ? r.bin.logloss : r.test.mae, r.rank.hr,
+                r.rank.ndcg, static_cast<long long>(r.fit.epochs_run), r.fit.train_seconds,
+                static_cast<long long>(r.params));
 }
 
 void check_model_name(const std::string& name) {
@@ -302,7 +319,9 @@ int main(int argc, char** argv) {
       Split split = make_split(ds, c, m->resolved_config().seed);
       Result r;
       r.model = name;
-      r.test = evaluate_ratings(*m, split.test);
+      r.binary = m->resolved_config().task == "binary";
+      if (r.binary) r.bin = evaluate_binary(*m, split.test);
+      else r.test = evaluate_ratings(*m, split.test);
       r.rank = evaluate_ranking(*m, ds, split.train, split.test, 10);
       if (c.json) std::cout << to_json(r, ds, c.split).dump() << std::endl;
       else print_table({r});

@@ -91,6 +91,11 @@ void Als::solve_side(const Interactions& data, bool users_side, double lambda) {
 
 void Als::prepare(const Dataset& ds, const TrainConfig& cfg, float mean) {
   NoGradGuard no_grad;
+  TG_CHECK(cfg.task == "rating", "als: only the rating task is supported (got task '", cfg.task,
+           "'; the binary task is wide_deep's)");
+  TG_CHECK(cfg.behaviour.empty(), "als: behaviour vectors are a wide_deep option");
+  TG_CHECK(cfg.checkpoint.empty() && !cfg.resume, "als: checkpoints are for gradient-trained "
+           "models (an ALS fit takes seconds; rerun it instead)");
   cfg_ = cfg;
   if (cfg_.dim <= 0) cfg_.dim = kDefaultDim;
   if (cfg_.weight_decay < 0) cfg_.weight_decay = kDefaultLambda;

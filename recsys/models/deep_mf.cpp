@@ -2,6 +2,7 @@
 #include "deep_mf.h"
 
 #include <sstream>
+#include <utility>
 
 #include "../../nn/activation.h"
 #include "../../nn/dropout.h"
@@ -45,17 +46,34 @@ void DeepMf::build(const Dataset&, const Interactions&, const TrainConfig& cfg) 
   register_buffer("global_mean", full({}, mean_));
 }
 
+namespace {
+
+// The embedding rows of the last forward() on this thread, read by regularization() in the same
+// loss() call. Thread-local rather than members: forward() must not write the model, so that many
+// threads can predict() with one shared model at once (tests/test_concurrency.cpp).
+struct BatchRows {
+  const DeepMf* model = nullptr;
+  Tensor pu, qi;
+};
+thread_local BatchRows t_rows;
+
+}  // namespace
+
 Tensor DeepMf::forward(const Tensor& users, const Tensor& items) {
-  pu_ = embedding(user_emb_, users, /*sparse_grad=*/true);
-  qi_ = embedding(item_emb_, items, true);
+  Tensor pu = embedding(user_emb_, users, /*sparse_grad=*/true);
+  Tensor qi = embedding(item_emb_, items, true);
+  t_rows = {this, pu, qi};
   Tensor bu = embedding(user_bias_, users, true).squeeze(1);
   Tensor bi = embedding(item_bias_, items, true).squeeze(1);
-  Tensor interaction = tower_->forward(cat({pu_, qi_}, 1)).squeeze(1);
+  Tensor interaction = tower_->forward(cat({pu, qi}, 1)).squeeze(1);
   return add(add(add(interaction, bu), bi), Scalar(mean_));
 }
 
 Tensor DeepMf::regularization(const Tensor&, const Tensor&) {
-  return mul(mean(add(sum(mul(pu_, pu_), {1}), sum(mul(qi_, qi_), {1}))), cfg_.weight_decay);
+  TG_INTERNAL_ASSERT(t_rows.model == this, "regularization() without forward()");
+  const BatchRows rows = std::exchange(t_rows, BatchRows{});
+  const Tensor &pu = rows.pu, &qi = rows.qi;
+  return mul(mean(add(sum(mul(pu, pu), {1}), sum(mul(qi, qi), {1}))), cfg_.weight_decay);
 }
 
 std::vector<std::unique_ptr<optim::Optimizer>> DeepMf::make_optimizers(const TrainConfig& cfg) {

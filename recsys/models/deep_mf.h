@@ -27,7 +27,6 @@ class DeepMf : public GradientRecommender {
  private:
   Tensor user_emb_, item_emb_, user_bias_, item_bias_;
   std::shared_ptr<nn::Sequential> tower_;
-  Tensor pu_, qi_;
 };
 
 }  // namespace tg::recsys

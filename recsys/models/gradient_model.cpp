@@ -1,10 +1,17 @@
 // recsys/models/gradient_model.cpp — the shared mini-batch training loop.
 #include "gradient_model.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
 
 #include "../../autograd/grad_mode.h"
+#include "../../nn/functional.h"
+#include "../../nn/serialize.h"
 #include "../../optim/optim.h"
 #include "../../tensor/generator.h"
 #include "../../tensor/ops.h"
@@ -56,9 +63,21 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const std::string& name,
            "' (expected adam, adamw, sgd, adagrad, sparse_adam, rowwise_adagrad or rmsprop)");
 }
 
+float GradientRecommender::offset() const {
+  if (!binary()) return mean_;
+  const double p = std::clamp(static_cast<double>(mean_), 1e-6, 1.0 - 1e-6);
+  return static_cast<float>(std::log(p / (1.0 - p)));
+}
+
 Tensor GradientRecommender::loss(const Tensor& users, const Tensor& items, const Tensor& ratings) {
-  Tensor err = sub(forward(users, items), ratings);
-  Tensor l = mean(mul(err, err));
+  Tensor l;
+  if (binary()) {
+    Tensor labels = ge(ratings, Scalar(kBinaryPositiveMin)).to(kFloat32);
+    l = nn::functional::binary_cross_entropy_with_logits(forward(users, items), labels);
+  } else {
+    Tensor err = sub(forward(users, items), ratings);
+    l = mean(mul(err, err));
+  }
   Tensor reg = regularization(users, items);
   return reg.defined() ? add(l, reg) : l;
 }
@@ -66,6 +85,12 @@ Tensor GradientRecommender::loss(const Tensor& users, const Tensor& items, const
 void GradientRecommender::prepare(const Dataset& ds, const TrainConfig& cfg_in, float mean) {
   Defaults d = defaults();
   cfg_ = cfg_in;
+  TG_CHECK(cfg_.task == "rating" || cfg_.task == "binary", type_name(), ": unknown task '",
+           cfg_.task, "' (expected rating or binary)");
+  TG_CHECK(cfg_.task == "rating" || supports_binary(), type_name(),
+           ": the binary task (rating >= 4) is supported by wide_deep only");
+  TG_CHECK(cfg_.behaviour.empty() || supports_behaviour(), type_name(),
+           ": behaviour vectors (", cfg_.behaviour, ") are supported by wide_deep only");
   if (cfg_.epochs <= 0) cfg_.epochs = d.epochs;
   if (cfg_.dim <= 0) cfg_.dim = d.dim;
   if (cfg_.lr <= 0) cfg_.lr = d.lr;
@@ -81,27 +106,166 @@ void GradientRecommender::prepare(const Dataset& ds, const TrainConfig& cfg_in, 
   build(ds, Interactions(), cfg_);
 }
 
+double GradientRecommender::validation_loss(const Interactions& valid) {
+  return binary() ? evaluate_binary(*this, valid).logloss : evaluate_ratings(*this, valid).rmse;
+}
+
+namespace {
+
+// Everything fit() needs to continue after a crash, besides weights and optimizer state.
+struct LoopState {
+  int64_t epoch = 1;          // the epoch in progress (or the next one when batch == 0)
+  int64_t batch = 0;          // batches of `epoch` already trained
+  uint64_t epoch_offset = 0;  // the batch generator's offset when `epoch` started
+  uint64_t dropout_offset = 0;
+  int64_t stale = 0;
+  double running = 0;
+  double elapsed = 0;  // training seconds spent before this process
+  bool finished = false;
+  FitReport rep;
+};
+
+std::string exact(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%a", v);  // hex float: round-trips exactly
+  return buf;
+}
+
+std::string join(const std::vector<double>& v) {
+  std::string out;
+  for (double x : v) {
+    if (!out.empty()) out.push_back(',');
+    out.append(exact(x));
+  }
+  return out;
+}
+
+// The settings that must match for a checkpoint to be resumed.
+std::string config_key(const std::string& model, const TrainConfig& c, size_t train_rows) {
+  std::ostringstream os;
+  os << model << " task=" << c.task << " behaviour=" << c.behaviour << " dim=" << c.dim
+     << " epochs=" << c.epochs << " lr=" << exact(c.lr) << " batch=" << c.batch
+     << " optimizer=" << c.optimizer << " wd=" << exact(c.weight_decay) << " seed=" << c.seed
+     << " patience=" << c.patience << " train_rows=" << train_rows;
+  return os.str();
+}
+
+const std::string& meta(const nn::Metadata& md, const std::string& key, const std::string& path) {
+  auto it = md.find(key);
+  TG_CHECK(it != md.end(), path, ": not a tapegrad-recsys training checkpoint (metadata '", key,
+           "' is missing)");
+  return it->second;
+}
+
+double to_double(const std::string& s, const std::string& key, const std::string& path) {
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(s.c_str(), &end);
+  TG_CHECK(!s.empty() && end && *end == '\0' && errno == 0, path, ": checkpoint metadata '", key,
+           "' is not a number: '", s, "'");
+  return v;
+}
+
+uint64_t to_u64(const std::string& s, const std::string& key, const std::string& path) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+  TG_CHECK(!s.empty() && end && *end == '\0' && errno == 0, path, ": checkpoint metadata '", key,
+           "' is not an unsigned integer: '", s, "'");
+  return static_cast<uint64_t>(v);
+}
+
+}  // namespace
+
 FitReport GradientRecommender::fit(const Dataset& ds, const Split& split, const TrainConfig& cfg_in,
                                    const ProgressFn& progress) {
   auto start = std::chrono::steady_clock::now();
   TG_CHECK(split.train.size() > 0, type_name(), ".fit: the training set is empty");
   TG_CHECK(split.valid.size() > 0, type_name(), ".fit: the validation set is empty");
+  TG_CHECK(cfg_in.checkpoint_every >= 0, type_name(), ".fit: checkpoint_every must be >= 0, got ",
+           cfg_in.checkpoint_every);
+  TG_CHECK(!cfg_in.resume || !cfg_in.checkpoint.empty(), type_name(),
+           ".fit: resume needs a checkpoint path");
   double sum = 0;
-  for (float r : split.train.rating) sum += r;
+  for (float r : split.train.rating)
+    sum += cfg_in.task == "binary" ? (r >= kBinaryPositiveMin ? 1.0 : 0.0) : r;
   prepare(ds, cfg_in, static_cast<float>(sum / static_cast<double>(split.train.size())));
   auto optimizers = make_optimizers(cfg_);
+  const std::string key = config_key(type_name(), cfg_, split.train.size());
+  const std::string& ck = cfg_.checkpoint;
 
   Generator gen(cfg_.seed);
-  BatchIterator it(split.train, cfg_.batch, /*shuffle=*/true, &gen);
-  FitReport rep;
-  rep.best_valid_rmse = INFINITY;
+  LoopState st;
+  st.rep.valid_metric = binary() ? "logloss" : "rmse";
+  st.rep.best_valid_rmse = INFINITY;
   nn::StateDict best;
-  int stale = 0;
-  for (int64_t epoch = 1; epoch <= cfg_.epochs; ++epoch) {
+  if (cfg_.resume && std::filesystem::exists(ck)) {
+    nn::Checkpoint c = nn::load_checkpoint(ck);
+    const nn::Metadata& md = c.metadata;
+    TG_CHECK(meta(md, "format", ck) == "tapegrad-recsys-checkpoint", ck,
+             ": not a tapegrad-recsys training checkpoint");
+    TG_CHECK(meta(md, "config", ck) == key, ck, ": the checkpoint was written with other settings (",
+             meta(md, "config", ck), ") than this run (", key, "); remove it or match them");
+    load_state_dict(c.parts["model"], /*strict=*/true);
+    for (size_t k = 0; k < optimizers.size(); ++k)
+      optimizers[k]->load_state_dict(c.parts["optimizer" + std::to_string(k)]);
+    best = c.parts["best"];
+    st.epoch = static_cast<int64_t>(to_u64(meta(md, "epoch", ck), "epoch", ck));
+    st.batch = static_cast<int64_t>(to_u64(meta(md, "batch", ck), "batch", ck));
+    st.epoch_offset = to_u64(meta(md, "epoch_offset", ck), "epoch_offset", ck);
+    st.dropout_offset = to_u64(meta(md, "dropout_offset", ck), "dropout_offset", ck);
+    st.stale = static_cast<int64_t>(to_u64(meta(md, "stale", ck), "stale", ck));
+    st.running = to_double(meta(md, "running", ck), "running", ck);
+    st.elapsed = to_double(meta(md, "elapsed", ck), "elapsed", ck);
+    st.finished = meta(md, "finished", ck) == "1";
+    st.rep.best_valid_rmse = to_double(meta(md, "best_valid", ck), "best_valid", ck);
+    st.rep.best_epoch = static_cast<int64_t>(to_u64(meta(md, "best_epoch", ck), "best_epoch", ck));
+    st.rep.epochs_run = static_cast<int64_t>(to_u64(meta(md, "epochs_run", ck), "epochs_run", ck));
+    std::stringstream curve(meta(md, "valid_curve", ck));
+    for (std::string v; std::getline(curve, v, ',');)
+      st.rep.valid_curve.push_back(to_double(v, "valid_curve", ck));
+    TG_CHECK(st.epoch >= 1 && st.batch >= 0, ck, ": checkpoint position is invalid");
+    gen.set_offset(st.epoch_offset);
+    default_generator().set_offset(st.dropout_offset);
+    st.rep.resumed = true;
+  } else {
+    fit_features(ds, split.train);
+    st.epoch_offset = gen.offset();
+  }
+
+  BatchIterator it(split.train, cfg_.batch, /*shuffle=*/true, &gen);
+  auto save = [&] {
+    if (ck.empty()) return;
+    nn::CheckpointParts parts;
+    parts["model"] = state_dict();
+    parts["best"] = best;
+    for (size_t k = 0; k < optimizers.size(); ++k)
+      parts["optimizer" + std::to_string(k)] = optimizers[k]->state_dict();
+    double secs = st.elapsed + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    nn::Metadata md = {{"format", "tapegrad-recsys-checkpoint"},
+                       {"config", key},
+                       {"epoch", std::to_string(st.epoch)},
+                       {"batch", std::to_string(st.batch)},
+                       {"epoch_offset", std::to_string(st.epoch_offset)},
+                       {"dropout_offset", std::to_string(default_generator().offset())},
+                       {"stale", std::to_string(st.stale)},
+                       {"running", exact(st.running)},
+                       {"elapsed", exact(secs)},
+                       {"finished", st.finished ? "1" : "0"},
+                       {"best_valid", exact(st.rep.best_valid_rmse)},
+                       {"best_epoch", std::to_string(st.rep.best_epoch)},
+                       {"epochs_run", std::to_string(st.rep.epochs_run)},
+                       {"valid_curve", join(st.rep.valid_curve)}};
+    nn::save_checkpoint(ck, parts, md);
+  };
+
+  const int64_t total = it.num_batches();
+  for (; !st.finished && st.epoch <= cfg_.epochs; ++st.epoch) {
     train();
     Batch b;
-    int64_t nb = 0, total = it.num_batches();
-    double running = 0;
+    // A resumed epoch redraws the same permutation (the generator is back at the epoch's offset)
+    // and skips the batches already trained.
+    for (int64_t k = 0; k < st.batch; ++k) it.next(b);
     while (it.next(b)) {
       Tensor l = loss(b.users, b.items, b.ratings);
       for (auto& opt : optimizers) opt->zero_grad();
@@ -109,39 +273,51 @@ FitReport GradientRecommender::fit(const Dataset& ds, const Split& split, const 
       for (auto& opt : optimizers) opt->step();
       double lv = l.item<double>();
       TG_CHECK(std::isfinite(lv), type_name(), ": the training loss became ", lv, " in epoch ",
-               epoch, " (lower the learning rate)");
-      running = nb == 0 ? lv : 0.98 * running + 0.02 * lv;
-      ++nb;
-      if (progress && (nb % 16 == 0 || nb == total)) progress(epoch, cfg_.epochs, nb, total, running);
+               st.epoch, " (lower the learning rate)");
+      st.running = st.batch == 0 ? lv : 0.98 * st.running + 0.02 * lv;
+      ++st.batch;
+      if (progress && (st.batch % 16 == 0 || st.batch == total))
+        progress(st.epoch, cfg_.epochs, st.batch, total, st.running);
+      if (cfg_.checkpoint_every > 0 && st.batch % cfg_.checkpoint_every == 0 && st.batch < total) save();
     }
-    double v = evaluate_ratings(*this, split.valid).rmse;
-    rep.valid_curve.push_back(v);
-    rep.epochs_run = epoch;
-    if (v < rep.best_valid_rmse - 1e-5) {
-      rep.best_valid_rmse = v;
-      rep.best_epoch = epoch;
+    double v = validation_loss(split.valid);
+    st.rep.valid_curve.push_back(v);
+    st.rep.epochs_run = st.epoch;
+    st.batch = 0;
+    st.epoch_offset = gen.offset();
+    if (v < st.rep.best_valid_rmse - 1e-5) {
+      st.rep.best_valid_rmse = v;
+      st.rep.best_epoch = st.epoch;
       best.clear();
       NoGradGuard no_grad;
       for (auto& [k, t] : state_dict()) best.emplace(k, t.clone());
-      stale = 0;
-    } else if (++stale >= cfg_.patience) {
-      break;
+      st.stale = 0;
+    } else if (++st.stale >= cfg_.patience) {
+      st.finished = true;
+    }
+    if (st.epoch == cfg_.epochs) st.finished = true;
+    if (cfg_.checkpoint_every > 0) {
+      const int64_t e = st.epoch;
+      if (!st.finished) ++st.epoch;  // the checkpoint names the next epoch to run
+      save();
+      st.epoch = e;
     }
   }
   if (!best.empty()) load_state_dict(best);
   eval();
-  rep.train_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return rep;
+  st.rep.train_seconds =
+      st.elapsed + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return st.rep;
 }
 
 Tensor GradientRecommender::predict(const Tensor& users, const Tensor& items) {
   NoGradGuard no_grad;
-  // Unknown ids are mapped to row 0 and their contribution is replaced by the global mean
-  // (the models' forward only sees valid rows).
+  // Unknown ids are mapped to row 0 and their contribution is replaced by the global mean (the
+  // positive rate for the binary task); the models' forward only sees valid rows.
   Tensor known = logical_and(lt(users, Scalar(num_users_)), lt(items, Scalar(num_items_)));
   known = logical_and(known, logical_and(ge(users, Scalar(0)), ge(items, Scalar(0))));
   Tensor u = where(known, users, zeros_like(users)), i = where(known, items, zeros_like(items));
+  if (binary()) return where(known, sigmoid(forward(u, i)), full({}, mean_, kFloat32));
   Tensor pred = where(known, forward(u, i), full({}, mean_, kFloat32));
   return clamp(pred, min_rating_, max_rating_);
 }

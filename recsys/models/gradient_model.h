@@ -1,6 +1,7 @@
 // recsys/models/gradient_model.h — the training loop shared by every model trained by
 // gradient descent (MF, Wide & Deep, deep MF): seeded mini-batches, one or more optimizers,
-// early stopping on the validation RMSE, the best epoch's weights restored at the end.
+// early stopping on the validation loss (RMSE, or LogLoss for the binary task), the best epoch's
+// weights restored at the end, and optional crash-safe checkpoints (TrainConfig::checkpoint).
 #pragma once
 
 #include <memory>
@@ -29,12 +30,26 @@ class GradientRecommender : public Recommender {
   FitReport fit(const Dataset& ds, const Split& split, const TrainConfig& cfg,
                 const ProgressFn& progress) override;
   Tensor predict(const Tensor& users, const Tensor& items) override;
-  // Training loss of one batch (default: MSE + the model's regularisation). Public so that tests
-  // can gradcheck a model end to end.
+  // Training loss of one batch (MSE, or BCE on rating >= 4 for the binary task, + the model's
+  // regularisation). Public so that tests can gradcheck a model end to end.
   virtual Tensor loss(const Tensor& users, const Tensor& items, const Tensor& ratings);
+  bool binary() const { return cfg_.task == "binary"; }
 
  protected:
   virtual Defaults defaults() const = 0;
+  // Whether forward() can produce logits for TrainConfig::task "binary" (a model that supports it
+  // reads binary() in build/forward and uses offset() as its intercept).
+  virtual bool supports_binary() const { return false; }
+  // Whether the model takes TrainConfig::behaviour vectors.
+  virtual bool supports_behaviour() const { return false; }
+  // Features derived from the training data before the first epoch (e.g. item2vec vectors);
+  // stored in buffers so that they are saved, checkpointed and restored with the weights.
+  virtual void fit_features(const Dataset& ds, const Interactions& train) {
+    (void)ds;
+    (void)train;
+  }
+  // The constant added to forward(): the mean rating, or the log-odds of the positive rate.
+  float offset() const;
   // Creates the parameters for this dataset and resolved config (called once by fit).
   virtual void build(const Dataset& ds, const Interactions& train, const TrainConfig& cfg) = 0;
   // Differentiable predictions for known ids (float32 [B]).
@@ -48,7 +63,10 @@ class GradientRecommender : public Recommender {
 
   TrainConfig cfg_;
   int64_t num_users_ = 0, num_items_ = 0;
-  float mean_ = 0, min_rating_ = 1, max_rating_ = 5;
+  float mean_ = 0, min_rating_ = 1, max_rating_ = 5;  // mean_: positive rate for "binary"
+
+ private:
+  double validation_loss(const Interactions& valid);
 };
 
 // Builds a named optimizer ("adam", "adamw", "sgd", "adagrad", "sparse_adam", "rowwise_adagrad",

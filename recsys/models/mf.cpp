@@ -2,6 +2,7 @@
 #include "mf.h"
 
 #include <sstream>
+#include <utility>
 
 #include "../../nn/init.h"
 #include "../../tensor/generator.h"
@@ -37,18 +38,34 @@ void BiasedMf::build(const Dataset&, const Interactions&, const TrainConfig& cfg
   register_buffer("global_mean", full({}, mean_));
 }
 
+namespace {
+
+// The embedding rows of the last forward() on this thread, read by regularization() in the same
+// loss() call. Thread-local rather than members: forward() must not write the model, so that many
+// threads can predict() with one shared model at once (tests/test_concurrency.cpp).
+struct BatchRows {
+  const BiasedMf* model = nullptr;
+  Tensor pu, qi, bu, bi;
+};
+thread_local BatchRows t_rows;
+
+}  // namespace
+
 Tensor BiasedMf::forward(const Tensor& users, const Tensor& items) {
-  pu_ = embedding(user_factors_, users, /*sparse_grad=*/true);
-  qi_ = embedding(item_factors_, items, true);
-  bu_ = embedding(user_bias_, users, true).squeeze(1);
-  bi_ = embedding(item_bias_, items, true).squeeze(1);
-  return add(add(add(sum(mul(pu_, qi_), {1}), bu_), bi_), Scalar(mean_));
+  Tensor pu = embedding(user_factors_, users, /*sparse_grad=*/true);
+  Tensor qi = embedding(item_factors_, items, true);
+  Tensor bu = embedding(user_bias_, users, true).squeeze(1);
+  Tensor bi = embedding(item_bias_, items, true).squeeze(1);
+  t_rows = {this, pu, qi, bu, bi};
+  return add(add(add(sum(mul(pu, qi), {1}), bu), bi), Scalar(mean_));
 }
 
 Tensor BiasedMf::regularization(const Tensor&, const Tensor&) {
+  TG_INTERNAL_ASSERT(t_rows.model == this, "regularization() without forward()");
+  const BatchRows rows = std::exchange(t_rows, BatchRows{});
+  const Tensor &pu = rows.pu, &qi = rows.qi, &bu = rows.bu, &bi = rows.bi;
   // lambda * mean over the batch of (|p_u|^2 + |q_i|^2 + b_u^2 + b_i^2): only touched rows.
-  Tensor r = add(add(sum(mul(pu_, pu_), {1}), sum(mul(qi_, qi_), {1})),
-                 add(mul(bu_, bu_), mul(bi_, bi_)));
+  Tensor r = add(add(sum(mul(pu, pu), {1}), sum(mul(qi, qi), {1})), add(mul(bu, bu), mul(bi, bi)));
   return mul(mean(r), cfg_.weight_decay);
 }
 

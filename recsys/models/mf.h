@@ -23,7 +23,6 @@ class BiasedMf : public GradientRecommender {
 
  private:
   Tensor user_factors_, item_factors_, user_bias_, item_bias_;
-  Tensor pu_, qi_, bu_, bi_;  // the current batch's rows (for the regulariser)
 };
 
 }  // namespace tg::recsys

@@ -1,5 +1,8 @@
 // recsys/models/model_io.cpp — saving and loading trained models (safetensors: weights, the
 // settings needed to rebuild the model, and the raw-id maps so ids mean the same on reload).
+#include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "../../autograd/grad_mode.h"
@@ -16,14 +19,47 @@ Tensor raw_ids(const IdMap& m) {
   return from_vector(v);
 }
 
-double number(const nn::Metadata& md, const std::string& key, const std::string& path) {
+const std::string& text(const nn::Metadata& md, const std::string& key, const std::string& path) {
   auto it = md.find(key);
   TG_CHECK(it != md.end(), path, ": not a tapegrad-recsys model file (metadata '", key,
            "' is missing)");
+  return it->second;
+}
+
+// A finite number (the file is untrusted: NaN, infinities and trailing text are errors).
+double number(const nn::Metadata& md, const std::string& key, const std::string& path) {
+  const std::string& s = text(md, key, path);
   char* end = nullptr;
-  double v = std::strtod(it->second.c_str(), &end);
-  TG_CHECK(end && *end == '\0', path, ": metadata '", key, "' is not a number: ", it->second);
+  double v = std::strtod(s.c_str(), &end);
+  TG_CHECK(!s.empty() && end && *end == '\0' && std::isfinite(v), path, ": metadata '", key,
+           "' is not a finite number: ", s);
   return v;
+}
+
+// An integer in [lo, hi] (checked before the cast, which would be undefined out of range).
+int64_t integer(const nn::Metadata& md, const std::string& key, const std::string& path, int64_t lo,
+                int64_t hi) {
+  double v = number(md, key, path);
+  TG_CHECK(v == std::floor(v) && v >= static_cast<double>(lo) && v <= static_cast<double>(hi), path,
+           ": metadata '", key, "' must be an integer in [", lo, ", ", hi, "], got ", md.at(key));
+  return static_cast<int64_t>(v);
+}
+
+// The seed is a full uint64: parsed exactly, not through a double.
+uint64_t seed_of(const nn::Metadata& md, const std::string& path) {
+  const std::string& s = text(md, "seed", path);
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  TG_CHECK(!s.empty() && ec == std::errc() && ptr == s.data() + s.size(), path,
+           ": metadata 'seed' is not an unsigned 64-bit integer: ", s);
+  return v;
+}
+
+// Shortest text that reads back as the same double (std::to_string keeps only 6 decimals).
+std::string exact(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
 }
 
 }  // namespace
@@ -42,12 +78,14 @@ void save_model(const std::string& path, Recommender& model, const std::string& 
                      {"dataset", ds.name},
                      {"dim", std::to_string(c.dim)},
                      {"epochs", std::to_string(c.epochs)},
-                     {"lr", std::to_string(c.lr)},
+                     {"lr", exact(c.lr)},
                      {"batch", std::to_string(c.batch)},
                      {"optimizer", c.optimizer},
-                     {"weight_decay", std::to_string(c.weight_decay)},
+                     {"weight_decay", exact(c.weight_decay)},
                      {"seed", std::to_string(c.seed)},
-                     {"mean", std::to_string(mean)}};
+                     {"task", c.task},
+                     {"behaviour", c.behaviour},
+                     {"mean", exact(mean)}};
   nn::save_safetensors(path, tensors, md);
 }
 
@@ -57,24 +95,29 @@ std::shared_ptr<Recommender> load_model(const std::string& path, const Dataset& 
   auto fmt = l.metadata.find("format");
   TG_CHECK(fmt != l.metadata.end() && fmt->second == "tapegrad-recsys-model", path,
            ": not a tapegrad-recsys model file");
-  const std::string name = l.metadata.at("model");
+  const std::string name = text(l.metadata, "model", path);
   for (const char* key : {"ids.users", "ids.items"})
     TG_CHECK(l.tensors.count(key), path, ": the model file has no '", key, "' tensor");
   TG_CHECK(equal(l.tensors["ids.users"], raw_ids(ds.users)) &&
                equal(l.tensors["ids.items"], raw_ids(ds.items)),
            path, ": the model was trained on a dataset with other user/item ids than ", ds.dir,
            " (train it on this data, or pass the data it was trained on)");
-  TrainConfig c;
-  c.dim = static_cast<int64_t>(number(l.metadata, "dim", path));
-  c.epochs = static_cast<int64_t>(number(l.metadata, "epochs", path));
+  TrainConfig c;  // -1 means "the model's default", as on the command line
+  c.dim = integer(l.metadata, "dim", path, -1, int64_t{1} << 16);
+  c.epochs = integer(l.metadata, "epochs", path, -1, int64_t{1} << 30);
   c.lr = number(l.metadata, "lr", path);
-  c.batch = static_cast<int64_t>(number(l.metadata, "batch", path));
+  c.batch = integer(l.metadata, "batch", path, -1, int64_t{1} << 30);
   c.weight_decay = number(l.metadata, "weight_decay", path);
-  c.seed = static_cast<uint64_t>(number(l.metadata, "seed", path));
-  c.optimizer = l.metadata.at("optimizer");
+  c.seed = seed_of(l.metadata, path);
+  c.optimizer = text(l.metadata, "optimizer", path);
   if (c.optimizer == "als") c.optimizer.clear();
+  // Files written before the binary task and behaviour vectors existed have neither key.
+  if (auto it = l.metadata.find("task"); it != l.metadata.end()) c.task = it->second;
+  if (auto it = l.metadata.find("behaviour"); it != l.metadata.end()) c.behaviour = it->second;
+  const double mean = number(l.metadata, "mean", path);
+  TG_CHECK(std::fabs(mean) <= 1e30, path, ": metadata 'mean' is out of range: ", mean);
   auto model = make_model(name, ds);
-  model->prepare(ds, c, static_cast<float>(number(l.metadata, "mean", path)));
+  model->prepare(ds, c, static_cast<float>(mean));
   l.tensors.erase("ids.users");
   l.tensors.erase("ids.items");
   model->load_state_dict(l.tensors, /*strict=*/true);

@@ -52,7 +52,7 @@ std::vector<Scored> Recommender::similar(int64_t item, int64_t k) {
 RatingEval evaluate_ratings(Recommender& model, const Interactions& data, int64_t batch) {
   NoGradGuard no_grad;
   const bool was_training = model.is_training();
-  model.eval();
+  if (was_training) model.eval();  // an eval-mode model is not written: threads may share it
   RatingEval ev;
   double se = 0, ae = 0;
   for (size_t s = 0; s < data.size(); s += static_cast<size_t>(batch)) {
@@ -72,7 +72,39 @@ RatingEval evaluate_ratings(Recommender& model, const Interactions& data, int64_
     ev.rmse = std::sqrt(se / static_cast<double>(ev.count));
     ev.mae = ae / static_cast<double>(ev.count);
   }
-  model.train(was_training);
+  if (was_training) model.train();
+  return ev;
+}
+
+BinaryEval evaluate_binary(Recommender& model, const Interactions& data, int64_t batch) {
+  NoGradGuard no_grad;
+  const bool was_training = model.is_training();
+  if (was_training) model.eval();  // an eval-mode model is not written: threads may share it
+  std::vector<float> probs, labels;
+  probs.reserve(data.size());
+  labels.reserve(data.size());
+  for (size_t s = 0; s < data.size(); s += static_cast<size_t>(batch)) {
+    size_t e = std::min(data.size(), s + static_cast<size_t>(batch));
+    std::vector<int64_t> u(data.user.begin() + s, data.user.begin() + e);
+    std::vector<int64_t> i(data.item.begin() + s, data.item.begin() + e);
+    Tensor pred = model.predict(from_vector(u), from_vector(i)).to(kFloat32).contiguous();
+    probs.insert(probs.end(), pred.data<float>(), pred.data<float>() + (e - s));
+  }
+  if (was_training) model.train();
+  BinaryEval ev;
+  ev.count = static_cast<int64_t>(data.size());
+  if (ev.count == 0) return ev;
+  int64_t correct = 0, pos = 0;
+  for (size_t r = 0; r < data.size(); ++r) {
+    const bool y = data.rating[r] >= kBinaryPositiveMin;
+    labels.push_back(y ? 1.0f : 0.0f);
+    pos += y;
+    correct += (probs[r] >= 0.5f) == y;
+  }
+  ev.auc = auc(probs, labels);
+  ev.logloss = logloss(probs, labels);
+  ev.accuracy = static_cast<double>(correct) / static_cast<double>(ev.count);
+  ev.positive_rate = static_cast<double>(pos) / static_cast<double>(ev.count);
   return ev;
 }
 
@@ -80,7 +112,7 @@ RankEval evaluate_ranking(Recommender& model, const Dataset& ds, const Interacti
                           const Interactions& test, int64_t k, float relevant_min) {
   NoGradGuard no_grad;
   const bool was_training = model.is_training();
-  model.eval();
+  if (was_training) model.eval();  // an eval-mode model is not written: threads may share it
   const int64_t n_users = ds.num_users(), n_items = ds.num_items();
   std::vector<std::vector<int64_t>> seen(static_cast<size_t>(n_users)), relevant(static_cast<size_t>(n_users));
   for (size_t r = 0; r < train.size(); ++r) seen[static_cast<size_t>(train.user[r])].push_back(train.item[r]);
@@ -95,7 +127,7 @@ RankEval evaluate_ranking(Recommender& model, const Dataset& ds, const Interacti
     ranked.push_back(top_k(scores.data<float>(), n_items, k, s));
     rel.push_back(relevant[static_cast<size_t>(u)]);
   }
-  model.train(was_training);
+  if (was_training) model.train();
   RankingMetrics m = ranking_metrics(ranked, rel, k);
   RankEval out;
   out.hr = m.hr;

@@ -26,7 +26,23 @@ struct TrainConfig {
   double valid_ratio = 0.05;   // part of train held out for early stopping when the split has none
   bool quiet = false;
   Device device{};
+  // "rating" (regression on the rating, the default) or "binary" (classify rating >= 4 with a
+  // logistic output; predict() then returns probabilities). Only Wide & Deep supports "binary".
+  std::string task = "rating";
+  // Wide & Deep only: "" or "item2vec" — feed the deep part the user's behaviour vector (mean of
+  // item2vec vectors over their training history) and the item's item2vec vector.
+  std::string behaviour;
+  // Crash-safe training (gradient-trained models): with a path and every > 0, an atomic
+  // checkpoint (model, optimizers, best weights, epoch, batch, RNG state) is written every
+  // `checkpoint_every` batches and at the end of each epoch; with resume, fit continues from the
+  // checkpoint when the file exists, reaching the same result as an uninterrupted run.
+  std::string checkpoint;
+  int64_t checkpoint_every = 0;
+  bool resume = false;
 };
+
+// The rating threshold of the "binary" task: a rating >= 4 is a positive.
+inline constexpr float kBinaryPositiveMin = 4.0f;
 
 // Progress callback: (epoch, epochs, batch, batches, running loss); the CLI draws a bar with it.
 using ProgressFn = std::function<void(int64_t, int64_t, int64_t, int64_t, double)>;
@@ -34,9 +50,11 @@ using ProgressFn = std::function<void(int64_t, int64_t, int64_t, int64_t, double
 struct FitReport {
   int64_t epochs_run = 0;
   int64_t best_epoch = 0;
-  double best_valid_rmse = 0;
+  double best_valid_rmse = 0;       // best validation loss: RMSE, or LogLoss for task "binary"
+  std::string valid_metric = "rmse";  // "rmse" or "logloss"
+  bool resumed = false;               // continued from a checkpoint
   double train_seconds = 0;
-  std::vector<double> valid_curve;  // valid RMSE after each epoch
+  std::vector<double> valid_curve;  // the validation metric after each epoch
 };
 
 struct Scored {
@@ -87,6 +105,14 @@ struct RatingEval {
   int64_t count = 0;
 };
 RatingEval evaluate_ratings(Recommender& model, const Interactions& data, int64_t batch = 8192);
+
+// AUC and LogLoss of predicted probabilities (a model trained with task "binary") against the
+// labels rating >= kBinaryPositiveMin, plus the accuracy at 0.5 and the positive rate.
+struct BinaryEval {
+  double auc = 0, logloss = 0, accuracy = 0, positive_rate = 0;
+  int64_t count = 0;
+};
+BinaryEval evaluate_binary(Recommender& model, const Interactions& data, int64_t batch = 8192);
 
 // Top-k ranking quality over all items a user has not rated in `train`: for each user with a
 // test rating >= `relevant_min`, the relevant items are those test items.

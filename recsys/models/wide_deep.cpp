@@ -2,13 +2,16 @@
 #include "wide_deep.h"
 
 #include <sstream>
+#include <utility>
 
+#include "../../autograd/grad_mode.h"
 #include "../../nn/activation.h"
 #include "../../nn/dropout.h"
 #include "../../nn/functional.h"
 #include "../../nn/linear.h"
 #include "../../tensor/generator.h"
 #include "../../tensor/ops.h"
+#include "item2vec.h"
 
 namespace tg::recsys {
 namespace {
@@ -70,12 +73,32 @@ void WideDeep::build(const Dataset& ds, const Interactions&, const TrainConfig& 
   zip_emb_ = emb("zip_emb", uf_.n_zip, kSideDim);
   year_emb_ = emb("year_emb", if_.n_year, kSideDim);
   genre_emb_ = emb("genre_emb", if_.n_genres + 1, kSideDim);
-  const int64_t in = 2 * d + 6 * kSideDim;
+  TG_CHECK(cfg.behaviour.empty() || cfg.behaviour == "item2vec", "wide_deep: unknown behaviour '",
+           cfg.behaviour, "' (expected item2vec or nothing)");
+  int64_t in = 2 * d + 6 * kSideDim;
+  if (cfg.behaviour == "item2vec") {
+    behaviour_user_ = register_buffer("behaviour_user", zeros({num_users_, kBehaviourDim}));
+    behaviour_item_ = register_buffer("behaviour_item", zeros({num_items_, kBehaviourDim}));
+    in += 2 * kBehaviourDim;
+  }
   mlp_ = register_module("mlp", std::make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::UnaryModule>>{
       std::make_shared<nn::Linear>(in, 128, true, &gen), std::make_shared<nn::ReLU>(),
       std::make_shared<nn::Dropout>(0.2), std::make_shared<nn::Linear>(128, 64, true, &gen),
       std::make_shared<nn::ReLU>(), std::make_shared<nn::Linear>(64, 1, true, &gen)}));
   register_buffer("global_mean", full({}, mean_));
+}
+
+void WideDeep::fit_features(const Dataset&, const Interactions& train) {
+  if (cfg_.behaviour != "item2vec") return;
+  // Only the training part: the vectors must not see validation or test ratings.
+  auto histories = user_histories(train, num_users_);
+  Item2VecOptions o;
+  o.dim = kBehaviourDim;
+  o.seed = cfg_.seed ^ 0x17E2'0FECULL;
+  Tensor items = train_item2vec(histories, num_items_, o);
+  NoGradGuard no_grad;
+  behaviour_item_.copy_(items);
+  behaviour_user_.copy_(mean_history_vectors(histories, items));
 }
 
 void WideDeep::wide_ids(const Tensor& users, const Tensor& items, Tensor& ids, Tensor& offsets) const {
@@ -122,6 +145,19 @@ void WideDeep::genre_bags(const Tensor& items, Tensor& ids, Tensor& offsets) con
   offsets = from_vector(off);
 }
 
+namespace {
+
+// The embedding rows of the last forward() on this thread, read by regularization() in the same
+// loss() call. Thread-local rather than members: forward() must not write the model, so that many
+// threads can predict() with one shared model at once (tests/test_concurrency.cpp).
+struct BatchRows {
+  const WideDeep* model = nullptr;
+  Tensor pu, qi;
+};
+thread_local BatchRows t_rows;
+
+}  // namespace
+
 Tensor WideDeep::forward(const Tensor& users_in, const Tensor& items_in) {
   Tensor users = users_in.contiguous(), items = items_in.contiguous();
   Tensor wids, woff, gids, goff;
@@ -130,23 +166,29 @@ Tensor WideDeep::forward(const Tensor& users_in, const Tensor& items_in) {
   Tensor wide = add(nn::functional::embedding_bag(wide_weight_, wids, woff, nn::EmbeddingBagMode::Sum,
                                                   Tensor(), /*sparse=*/true).squeeze(1),
                     wide_bias_);
-  pu_ = embedding(user_emb_, users, true);
-  qi_ = embedding(item_emb_, items, true);
-  Tensor feats = cat({pu_, qi_,
+  Tensor pu = embedding(user_emb_, users, true), qi = embedding(item_emb_, items, true);
+  t_rows = {this, pu, qi};
+  std::vector<Tensor> parts = {pu, qi,
                       embedding(age_emb_, index_select(age_, 0, users), true),
                       embedding(gender_emb_, index_select(gender_, 0, users), true),
                       embedding(occ_emb_, index_select(occupation_, 0, users), true),
                       embedding(zip_emb_, index_select(zip_, 0, users), true),
                       embedding(year_emb_, index_select(year_, 0, items), true),
                       nn::functional::embedding_bag(genre_emb_, gids, goff, nn::EmbeddingBagMode::Mean,
-                                                    Tensor(), true)},
-                     1);
-  Tensor deep = mlp_->forward(feats).squeeze(1);
-  return add(add(wide, deep), Scalar(mean_));
+                                                    Tensor(), true)};
+  if (behaviour_user_.defined()) {
+    parts.push_back(index_select(behaviour_user_, 0, users));
+    parts.push_back(index_select(behaviour_item_, 0, items));
+  }
+  Tensor deep = mlp_->forward(cat(parts, 1)).squeeze(1);
+  return add(add(wide, deep), Scalar(offset()));
 }
 
 Tensor WideDeep::regularization(const Tensor&, const Tensor&) {
-  return mul(mean(add(sum(mul(pu_, pu_), {1}), sum(mul(qi_, qi_), {1}))), cfg_.weight_decay);
+  TG_INTERNAL_ASSERT(t_rows.model == this, "regularization() without forward()");
+  const BatchRows rows = std::exchange(t_rows, BatchRows{});
+  const Tensor &pu = rows.pu, &qi = rows.qi;
+  return mul(mean(add(sum(mul(pu, pu), {1}), sum(mul(qi, qi), {1}))), cfg_.weight_decay);
 }
 
 std::vector<std::unique_ptr<optim::Optimizer>> WideDeep::make_optimizers(const TrainConfig& cfg) {

@@ -9,7 +9,10 @@
 // deep: embeddings of user, item, age bucket, gender, occupation, zip prefix, release-year bucket
 //       and the item's genres (EmbeddingBag, mean) concatenated into an MLP (ReLU, dropout). It
 //       generalises to unseen combinations. Embeddings use SparseAdam, the MLP Adam.
-// Both parts are trained jointly on the same squared error.
+// Both parts are trained jointly on the same squared error, or (task "binary") on the logistic
+// loss of rating >= 4, as the paper's app-install classifier.
+// With behaviour "item2vec" the deep part also takes two fixed dense vectors: the user's behaviour
+// (mean item2vec vector of their training history, time-ordered) and the item's item2vec vector.
 #pragma once
 
 #include "../../nn/container.h"
@@ -26,9 +29,13 @@ class WideDeep : public GradientRecommender {
   std::string extra_repr() const override;
 
   static constexpr int64_t kCrossBuckets = int64_t{1} << 18;
+  static constexpr int64_t kBehaviourDim = 32;
 
  protected:
   Defaults defaults() const override;
+  bool supports_binary() const override { return true; }
+  bool supports_behaviour() const override { return true; }
+  void fit_features(const Dataset& ds, const Interactions& train) override;
   void build(const Dataset& ds, const Interactions& train, const TrainConfig& cfg) override;
   Tensor forward(const Tensor& users, const Tensor& items) override;
   Tensor regularization(const Tensor& users, const Tensor& items) override;
@@ -46,7 +53,7 @@ class WideDeep : public GradientRecommender {
   Tensor wide_weight_, wide_bias_;
   Tensor user_emb_, item_emb_, age_emb_, gender_emb_, occ_emb_, zip_emb_, year_emb_, genre_emb_;
   std::shared_ptr<nn::Sequential> mlp_;
-  Tensor pu_, qi_;
+  Tensor behaviour_user_, behaviour_item_;  // buffers, with behaviour "item2vec"
 };
 
 }  // namespace tg::recsys
