@@ -20,6 +20,7 @@
 #include <tapegrad/recsys/data/synthetic.h>
 #include <tapegrad/recsys/models/gradient_model.h>
 #include <tapegrad/recsys/models/item2vec.h>
+#include <tapegrad/recsys/models/ranking.h>
 #include <tapegrad/recsys/models/recommender.h>
 #include <tapegrad/tapegrad.h>
 
@@ -317,3 +318,29 @@ TEST_CASE("checkpoints: a training killed with SIGKILL mid-epoch resumes to the 
   fs::remove_all(dir);
 }
 #endif
+
+TEST_CASE("ranking models: save and load through the rating models' file format") {
+  fs::path dir = scratch("rank_io");
+  Dataset ds = synthetic(dir / "data", 60, 1000, 2000);  // >= 99 unseen items per user
+  Split split = split_leave_last_out(ds, /*with_valid=*/true);
+  for (const std::string& name : ranking_model_names()) {
+    CAPTURE(name);
+    auto m = make_ranking_model(name);
+    TrainConfig cfg;
+    cfg.epochs = 2;
+    cfg.dim = 8;
+    m->fit(ds, split, cfg, nullptr);
+    std::string path = (dir / (name + ".safetensors")).string();
+    save_model(path, *m, name, ds);
+    std::string loaded_name;
+    auto loaded = load_model(path, ds, &loaded_name);
+    CHECK(loaded_name == name);
+    REQUIRE(std::dynamic_pointer_cast<RankingRecommender>(loaded));
+    Tensor u = tg::from_vector<int64_t>({0, 1, 2, 59}), i = tg::from_vector<int64_t>({3, 4, 5, 999});
+    CHECK(tg::equal(loaded->predict(u, i), m->predict(u, i)));
+    auto a = loaded->recommend(3, 5, ds, split.train), b = m->recommend(3, 5, ds, split.train);
+    REQUIRE(a.size() == b.size());
+    for (size_t k = 0; k < a.size(); ++k) CHECK(a[k].item == b[k].item);
+  }
+  fs::remove_all(dir);
+}

@@ -20,7 +20,7 @@ static void add_train_options(CLI::App* app, TrainConfig& cfg, std::string& devi
   app->add_option("--optimizer", cfg.optimizer, "adam, adamw, sgd, adagrad, sparse_adam, rowwise_adagrad, rmsprop");
   app->add_option("--weight-decay", cfg.weight_decay, "L2 strength (ALS: lambda)");
   app->add_option("--seed", cfg.seed, "random seed")->capture_default_str();
-  app->add_option("--patience", cfg.patience, "early-stopping patience in epochs")->capture_default_str();
+  app->add_option("--patience", cfg.patience, "early-stopping patience in epochs (default: the model's, 3)");
   app->add_option("--device", device, "cpu or cuda")->capture_default_str();
 }
 
@@ -54,8 +54,9 @@ void define(CLI::App& app, Args& a) {
   a.rank->add_option("--lr", a.cfg.lr, "learning rate");
   a.rank->add_option("--batch", a.cfg.batch, "batch size");
   a.rank->add_option("--weight-decay", a.cfg.weight_decay, "L2 on the touched embedding rows");
+  a.rank->add_option("--save-dir", a.save_dir, "save each trained model as DIR/<model>.safetensors");
   a.rank->add_option("--negatives", a.negatives, "sampled negatives per positive (default: the model's)");
-  a.rank->add_option("--patience", a.cfg.patience, "early-stopping patience in epochs")->capture_default_str();
+  a.rank->add_option("--patience", a.cfg.patience, "early-stopping patience in epochs (default: the model's, 8)");
 
   a.evaluate = app.add_subcommand("evaluate", "evaluate a saved model on a split");
   add_common(a.evaluate, a.common, true);

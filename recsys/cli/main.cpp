@@ -303,6 +303,7 @@ int main(int argc, char** argv) {
         r.fit = m->fit(ds, split, mc, progress_printer(n, c.quiet || c.json));
         if (!c.quiet && !c.json && isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
         r.report = evaluate_ranking_loo(*m, ds, split, 10, cfg.seed);
+        if (!a.save_dir.empty()) save_model(a.save_dir + "/" + n + ".safetensors", *m, n, ds);
         results.push_back(r);
         if (c.json) std::cout << to_json(r, ds).dump() << std::endl;
       }
@@ -316,6 +317,15 @@ int main(int argc, char** argv) {
       Dataset ds = load(c);
       std::string name;
       auto m = load_model(a.model_file, ds, &name);
+      if (auto rm = std::dynamic_pointer_cast<RankingRecommender>(m)) {  // saved by rank --save-dir
+        Split split = split_leave_last_out(ds, /*with_valid=*/true);
+        RankResult r;
+        r.model = name;
+        r.report = evaluate_ranking_loo(*rm, ds, split, 10, rm->resolved_config().seed);
+        if (c.json) std::cout << to_json(r, ds).dump() << std::endl;
+        else print_rank_table({r});
+        return 0;
+      }
       Split split = make_split(ds, c, m->resolved_config().seed);
       Result r;
       r.model = name;

@@ -100,6 +100,7 @@ void Als::prepare(const Dataset& ds, const TrainConfig& cfg, float mean) {
   if (cfg_.dim <= 0) cfg_.dim = kDefaultDim;
   if (cfg_.weight_decay < 0) cfg_.weight_decay = kDefaultLambda;
   if (cfg_.epochs <= 0) cfg_.epochs = kDefaultSweeps;
+  if (cfg_.patience <= 0) cfg_.patience = 3;
   cfg_.optimizer = "als";
   dim_ = cfg_.dim;
   mean_ = mean;
@@ -138,7 +139,7 @@ FitReport Als::fit(const Dataset& ds, const Split& split, const TrainConfig& cfg
       best_u = user_factors_.clone();
       best_i = item_factors_.clone();
       stale = 0;
-    } else if (++stale >= cfg.patience) {
+    } else if (++stale >= cfg_.patience) {
       break;
     }
   }

@@ -97,6 +97,7 @@ void GradientRecommender::prepare(const Dataset& ds, const TrainConfig& cfg_in, 
   if (cfg_.batch <= 0) cfg_.batch = d.batch;
   if (cfg_.optimizer.empty()) cfg_.optimizer = d.optimizer;
   if (cfg_.weight_decay < 0) cfg_.weight_decay = d.weight_decay;
+  if (cfg_.patience <= 0) cfg_.patience = d.patience;
   num_users_ = ds.num_users();
   num_items_ = ds.num_items();
   min_rating_ = ds.min_rating;

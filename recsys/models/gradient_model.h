@@ -20,6 +20,7 @@ struct Defaults {
   int64_t batch = 1024;
   std::string optimizer = "adam";
   double weight_decay = 0.0;
+  int patience = 3;
 };
 
 class GradientRecommender : public Recommender {

@@ -1,5 +1,6 @@
 // recsys/models/model_io.cpp — saving and loading trained models (safetensors: weights, the
 // settings needed to rebuild the model, and the raw-id maps so ids mean the same on reload).
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include "../../autograd/grad_mode.h"
 #include "../../nn/serialize.h"
 #include "../../tensor/ops.h"
+#include "ranking.h"
 #include "recommender.h"
 
 namespace tg::recsys {
@@ -116,7 +118,11 @@ std::shared_ptr<Recommender> load_model(const std::string& path, const Dataset& 
   if (auto it = l.metadata.find("behaviour"); it != l.metadata.end()) c.behaviour = it->second;
   const double mean = number(l.metadata, "mean", path);
   TG_CHECK(std::fabs(mean) <= 1e30, path, ": metadata 'mean' is out of range: ", mean);
-  auto model = make_model(name, ds);
+  // Rating models and ranking models (rank --save-dir) share the format.
+  const auto& rn = ranking_model_names();
+  std::shared_ptr<Recommender> model = std::find(rn.begin(), rn.end(), name) != rn.end()
+                                           ? std::shared_ptr<Recommender>(make_ranking_model(name))
+                                           : make_model(name, ds);
   model->prepare(ds, c, static_cast<float>(mean));
   l.tensors.erase("ids.users");
   l.tensors.erase("ids.items");

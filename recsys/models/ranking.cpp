@@ -54,6 +54,7 @@ void RankingRecommender::setup(const Dataset& ds, const Interactions& train, con
   if (cfg_.lr <= 0) cfg_.lr = d.lr;
   if (cfg_.batch <= 0) cfg_.batch = d.batch;
   if (cfg_.weight_decay < 0) cfg_.weight_decay = d.weight_decay;
+  if (cfg_.patience <= 0) cfg_.patience = d.patience;
   negatives_ = negatives_override_ > 0 ? negatives_override_ : d.negatives;
   num_users_ = ds.num_users();
   num_items_ = ds.num_items();

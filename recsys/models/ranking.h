@@ -28,6 +28,7 @@ struct RankingDefaults {
   int64_t batch = 256;
   double weight_decay = 0.0;
   int64_t negatives = 1;  // sampled negatives per positive and epoch
+  int patience = 8;       // the validation HR@10 is noisier than an RMSE: wait longer
 };
 
 class RankingRecommender : public Recommender {

@@ -22,7 +22,8 @@ struct TrainConfig {
   std::string optimizer;       // "" = model default
   double weight_decay = -1;    // L2 strength (model-specific meaning)
   uint64_t seed = 42;
-  int patience = 3;            // early stopping on the validation RMSE (epochs without improvement)
+  int patience = -1;           // early stopping: epochs without validation improvement (-1: the
+                               // model's default: 3 for rating models, 8 for ranking models)
   double valid_ratio = 0.05;   // part of train held out for early stopping when the split has none
   bool quiet = false;
   Device device{};
