@@ -255,7 +255,13 @@ int main(int argc, char** argv) {
   try {
     set_threads(c.threads);
     cfg.device = tg::parse_device(a.device);
-    if (!cfg.device.is_cpu()) throw UsageError("--device " + a.device + ": the CUDA backend is not built yet (Step 6)");
+    if (!cfg.device.is_cpu()) {
+      try {
+        (void)tg::empty({1}, tg::kFloat32, cfg.device);
+      } catch (const tg::Error& e) {
+        throw UsageError("--device " + a.device + ": " + e.what());
+      }
+    }
     if (*a.train) {
       check_model_name(a.model);
       Dataset ds = load(c);

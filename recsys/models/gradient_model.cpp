@@ -105,6 +105,7 @@ void GradientRecommender::prepare(const Dataset& ds, const TrainConfig& cfg_in, 
   mean_ = mean;
   manual_seed(cfg_.seed);
   build(ds, Interactions(), cfg_);
+  if (!cfg_.device.is_cpu()) to(cfg_.device);  // parameters and buffers; build moved the rest
 }
 
 double GradientRecommender::validation_loss(const Interactions& valid) {
@@ -268,6 +269,11 @@ FitReport GradientRecommender::fit(const Dataset& ds, const Split& split, const 
     // and skips the batches already trained.
     for (int64_t k = 0; k < st.batch; ++k) it.next(b);
     while (it.next(b)) {
+      if (!cfg_.device.is_cpu()) {
+        b.users = b.users.to(cfg_.device);
+        b.items = b.items.to(cfg_.device);
+        b.ratings = b.ratings.to(cfg_.device);
+      }
       Tensor l = loss(b.users, b.items, b.ratings);
       for (auto& opt : optimizers) opt->zero_grad();
       l.backward();
@@ -318,9 +324,10 @@ Tensor GradientRecommender::predict(const Tensor& users, const Tensor& items) {
   Tensor known = logical_and(lt(users, Scalar(num_users_)), lt(items, Scalar(num_items_)));
   known = logical_and(known, logical_and(ge(users, Scalar(0)), ge(items, Scalar(0))));
   Tensor u = where(known, users, zeros_like(users)), i = where(known, items, zeros_like(items));
-  if (binary()) return where(known, sigmoid(forward(u, i)), full({}, mean_, kFloat32));
-  Tensor pred = where(known, forward(u, i), full({}, mean_, kFloat32));
-  return clamp(pred, min_rating_, max_rating_);
+  // The model may live on a GPU (TrainConfig::device); ids and results stay on the host.
+  Tensor out = forward(u.to(cfg_.device), i.to(cfg_.device)).cpu();
+  if (binary()) return where(known, sigmoid(out), full({}, mean_, kFloat32));
+  return clamp(where(known, out, full({}, mean_, kFloat32)), min_rating_, max_rating_);
 }
 
 }  // namespace tg::recsys

@@ -56,6 +56,7 @@ void WideDeep::build(const Dataset& ds, const Interactions&, const TrainConfig& 
   occupation_ = from_vector(uf_.occupation);
   zip_ = from_vector(uf_.zip_prefix);
   year_ = from_vector(if_.year_bucket);
+  for (Tensor* t : {&age_, &gender_, &occupation_, &zip_, &year_}) *t = t->to(cfg.device);
   no_genre_ = if_.n_genres;
 
   Generator gen(cfg.seed);
@@ -97,8 +98,8 @@ void WideDeep::fit_features(const Dataset&, const Interactions& train) {
   o.seed = cfg_.seed ^ 0x17E2'0FECULL;
   Tensor items = train_item2vec(histories, num_items_, o);
   NoGradGuard no_grad;
-  behaviour_item_.copy_(items);
-  behaviour_user_.copy_(mean_history_vectors(histories, items));
+  behaviour_item_.copy_(items.to(behaviour_item_.device()));
+  behaviour_user_.copy_(mean_history_vectors(histories, items).to(behaviour_user_.device()));
 }
 
 void WideDeep::wide_ids(const Tensor& users, const Tensor& items, Tensor& ids, Tensor& offsets) const {
@@ -161,8 +162,12 @@ thread_local BatchRows t_rows;
 Tensor WideDeep::forward(const Tensor& users_in, const Tensor& items_in) {
   Tensor users = users_in.contiguous(), items = items_in.contiguous();
   Tensor wids, woff, gids, goff;
-  wide_ids(users, items, wids, woff);
-  genre_bags(items, gids, goff);
+  // The feature ids are built on the host (hashing, variable-length genre bags), then moved.
+  const Tensor users_host = users.cpu(), items_host = items.cpu();
+  wide_ids(users_host, items_host, wids, woff);
+  genre_bags(items_host, gids, goff);
+  const Device dev = users.device();
+  wids = wids.to(dev), woff = woff.to(dev), gids = gids.to(dev), goff = goff.to(dev);
   Tensor wide = add(nn::functional::embedding_bag(wide_weight_, wids, woff, nn::EmbeddingBagMode::Sum,
                                                   Tensor(), /*sparse=*/true).squeeze(1),
                     wide_bias_);
