@@ -18,6 +18,7 @@
 #include <tapegrad/recsys/data/dataset.h>
 #include <tapegrad/recsys/data/split.h>
 #include <tapegrad/recsys/data/synthetic.h>
+#include <tapegrad/recsys/models/blend.h>
 #include <tapegrad/recsys/models/gradient_model.h>
 #include <tapegrad/recsys/models/item2vec.h>
 #include <tapegrad/recsys/models/ranking.h>
@@ -111,7 +112,7 @@ TEST_CASE("recsys: the binary task and behaviour vectors are refused by models w
   fs::remove_all(dir);
 }
 
-TEST_CASE("item2vec: items consumed together get close vectors, deterministically") {
+TEST_CASE("item2vec: items consumed together get close vectors deterministically") {
   // Two communities: users 0..29 watch items 0..9 in random orders, users 30..59 items 10..19.
   std::vector<std::vector<int64_t>> seqs;
   tg::Generator gen(5);
@@ -160,7 +161,7 @@ TEST_CASE("item2vec: items consumed together get close vectors, deterministicall
   CHECK_THROWS_AS(user_histories(data, 1), tg::Error);
 }
 
-TEST_CASE("wide_deep item2vec: behaviour vectors are trained, saved and gradchecked") {
+TEST_CASE("wide_deep item2vec: behaviour vectors are trained and saved and gradchecked") {
   fs::path dir = scratch("i2v");
   Dataset ds = synthetic(dir / "data", 60, 80, 2000);
   Split split = split_random(ds, 0.2, 3);
@@ -204,7 +205,7 @@ TEST_CASE("wide_deep item2vec: behaviour vectors are trained, saved and gradchec
   fs::remove_all(dir);
 }
 
-TEST_CASE("checkpoints: resuming in-process gives the uninterrupted result; bad checkpoints are refused") {
+TEST_CASE("checkpoints: resuming in-process gives the uninterrupted result and bad checkpoints are refused") {
   fs::path dir = scratch("ckin");
   Dataset ds = synthetic(dir / "data", 80, 100, 4000);
   Split split = split_random(ds, 0.2, 3);
@@ -319,7 +320,7 @@ TEST_CASE("checkpoints: a training killed with SIGKILL mid-epoch resumes to the 
 }
 #endif
 
-TEST_CASE("ranking models: save and load through the rating models' file format") {
+TEST_CASE("ranking models: save and load through the rating model file format") {
   fs::path dir = scratch("rank_io");
   Dataset ds = synthetic(dir / "data", 60, 1000, 2000);  // >= 99 unseen items per user
   Split split = split_leave_last_out(ds, /*with_valid=*/true);
@@ -342,5 +343,37 @@ TEST_CASE("ranking models: save and load through the rating models' file format"
     REQUIRE(a.size() == b.size());
     for (size_t k = 0; k < a.size(); ++k) CHECK(a[k].item == b[k].item);
   }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("blend: validation-fitted weights never do worse on validation than the best member") {
+  fs::path dir = scratch("blend");
+  Dataset ds = synthetic(dir / "data", 150, 200, 8000);
+  Split split = split_random(ds, 0.2, 3);
+  carve_validation(split, 0.1, 3);
+  std::vector<std::shared_ptr<Recommender>> members;
+  std::vector<std::string> names = {"mf", "als"};
+  double best_member = INFINITY;
+  for (const auto& n : names) {
+    auto m = make_model(n, ds);
+    TrainConfig cfg;
+    cfg.epochs = 4;
+    m->fit(ds, split, cfg, nullptr);
+    best_member = std::min(best_member, evaluate_ratings(*m, split.valid).rmse);
+    members.push_back(m);
+  }
+  Blend blend(members, names);
+  FitReport rep = blend.fit(ds, split, TrainConfig{}, nullptr);
+  MESSAGE("blend valid RMSE " << rep.best_valid_rmse << ", best member " << best_member << ", "
+                              << blend.extra_repr());
+  CHECK(rep.best_valid_rmse <= best_member + 1e-3);
+  REQUIRE(blend.weights().size() == 3);
+  Tensor p = blend.predict(tg::from_vector<int64_t>({0, 1, 100000}), tg::from_vector<int64_t>({0, 2, 3}));
+  for (float v : p.to_vector<float>()) CHECK((v >= 1.0f && v <= 5.0f));
+  CHECK_THROWS_AS(Blend({}, {}), tg::Error);
+  CHECK_THROWS_WITH_AS(Blend(members, {"mf"}), doctest::Contains("names"), tg::Error);
+  Blend unfitted(members, names);
+  CHECK_THROWS_WITH_AS(unfitted.predict(tg::from_vector<int64_t>({0}), tg::from_vector<int64_t>({0})),
+                       doctest::Contains("fit first"), tg::Error);
   fs::remove_all(dir);
 }

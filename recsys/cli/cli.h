@@ -27,6 +27,7 @@ struct Args {
   std::string device = "cpu", model = "mf", out_file, model_file, dataset = "ml-100k", dir,
               format = "ml-100k", models_csv, save_dir;
   int64_t negatives = 0;
+  bool no_blend = false;
   int64_t user = 0, item = 0, k = 10, n_users = 1000, n_items = 2000, n_ratings = 100000;
   CLI::App *train = nullptr, *compare = nullptr, *rank = nullptr, *evaluate = nullptr,
            *recommend = nullptr, *similar = nullptr, *fetch = nullptr, *synth = nullptr;

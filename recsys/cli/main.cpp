@@ -20,6 +20,7 @@
 #include <tapegrad/recsys/data/fetch.h>
 #include <tapegrad/recsys/data/split.h>
 #include <tapegrad/recsys/data/synthetic.h>
+#include <tapegrad/recsys/models/blend.h>
 #include <tapegrad/recsys/models/ranking.h>
 #include <tapegrad/recsys/models/recommender.h>
 #include <tapegrad/tapegrad.h>
@@ -119,21 +120,31 @@ struct Result {
   int64_t params = 0;
 };
 
-Result train_one(const std::string& name, const Dataset& ds, const Split& split, const TrainConfig& cfg,
-                 bool quiet, const std::string& out_file) {
-  auto model = make_model(name, ds);
-  FitReport rep = model->fit(ds, split, cfg, progress_printer(name, quiet));
-  if (!quiet && isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
+// Evaluates a fitted model on split.test (and saves it when out_file is set).
+Result evaluate_one(const std::string& name, Recommender& model, const FitReport& rep, const Dataset& ds,
+                    const Split& split, const TrainConfig& cfg, const std::string& out_file) {
   Result r;
   r.model = name;
   r.fit = rep;
   r.binary = cfg.task == "binary";
-  if (r.binary) r.bin = evaluate_binary(*model, split.test);
-  else r.test = evaluate_ratings(*model, split.test);
-  r.rank = evaluate_ranking(*model, ds, split.train, split.test, 10);
-  r.params = model->num_parameters();  // trainable only (buffers such as item2vec vectors are not)
-  if (!out_file.empty()) save_model(out_file, *model, name, ds);
+  if (r.binary) r.bin = evaluate_binary(model, split.test);
+  else r.test = evaluate_ratings(model, split.test);
+  r.rank = evaluate_ranking(model, ds, split.train, split.test, 10);
+  // Learnt numbers: parameters, and buffers learnt without autograd (ALS factors); not the
+  // global mean or the item2vec input features.
+  for (auto& [n, t] : model.state_dict())
+    if (n != "global_mean" && n.rfind("behaviour_", 0) != 0) r.params += t.numel();
+  if (!out_file.empty()) save_model(out_file, model, name, ds);
   return r;
+}
+
+Result train_one(const std::string& name, const Dataset& ds, const Split& split, const TrainConfig& cfg,
+                 bool quiet, const std::string& out_file, std::shared_ptr<Recommender>* keep = nullptr) {
+  auto model = make_model(name, ds);
+  FitReport rep = model->fit(ds, split, cfg, progress_printer(name, quiet));
+  if (!quiet && isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
+  if (keep) *keep = model;
+  return evaluate_one(name, *model, rep, ds, split, cfg, out_file);
 }
 
 nlohmann::json to_json(const Result& r, const Dataset& ds, const std::string& split) {
@@ -281,12 +292,24 @@ int main(int argc, char** argv) {
       Dataset ds = load(c);
       Split split = make_split(ds, c, cfg.seed);
       std::vector<Result> results;
+      std::vector<std::shared_ptr<Recommender>> trained;
       for (const auto& n : names) {
         TrainConfig mc;
         mc.seed = cfg.seed;
+        trained.emplace_back();
         results.push_back(train_one(n, ds, split, mc, c.quiet || c.json,
-                                    a.save_dir.empty() ? "" : a.save_dir + "/" + n + ".safetensors"));
+                                    a.save_dir.empty() ? "" : a.save_dir + "/" + n + ".safetensors",
+                                    &trained.back()));
         if (c.json) std::cout << to_json(results.back(), ds, c.split).dump() << std::endl;
+      }
+      if (trained.size() >= 2 && !a.no_blend) {  // weights fitted on the validation part only
+        Blend blend(trained, names);
+        TrainConfig bc;
+        bc.seed = cfg.seed;
+        FitReport rep = blend.fit(ds, split, bc, nullptr);
+        results.push_back(evaluate_one("blend", blend, rep, ds, split, bc, ""));
+        if (c.json) std::cout << to_json(results.back(), ds, c.split).dump() << std::endl;
+        else if (!c.quiet) std::fprintf(stderr, "blend weights (fitted on validation): %s\n", blend.extra_repr().c_str());
       }
       if (!c.json) {
         std::printf("\n%s, split %s (train %zu, valid %zu, test %zu), seed %llu\n", ds.name.c_str(),

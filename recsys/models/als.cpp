@@ -93,7 +93,7 @@ void Als::prepare(const Dataset& ds, const TrainConfig& cfg, float mean) {
   NoGradGuard no_grad;
   TG_CHECK(cfg.task == "rating", "als: only the rating task is supported (got task '", cfg.task,
            "'; the binary task is wide_deep's)");
-  TG_CHECK(cfg.behaviour.empty(), "als: behaviour vectors are a wide_deep option");
+  TG_CHECK(cfg.behaviour.empty() || cfg.behaviour == "none", "als: behaviour vectors are a wide_deep option");
   TG_CHECK(cfg.device.is_cpu(), "als: runs on the CPU only (its ridge solves use Eigen); drop --device ",
            cfg.device.str());
   TG_CHECK(cfg.checkpoint.empty() && !cfg.resume, "als: checkpoints are for gradient-trained "

@@ -89,7 +89,8 @@ void GradientRecommender::prepare(const Dataset& ds, const TrainConfig& cfg_in, 
            cfg_.task, "' (expected rating or binary)");
   TG_CHECK(cfg_.task == "rating" || supports_binary(), type_name(),
            ": the binary task (rating >= 4) is supported by wide_deep only");
-  TG_CHECK(cfg_.behaviour.empty() || supports_behaviour(), type_name(),
+  if (cfg_.behaviour.empty()) cfg_.behaviour = d.behaviour;
+  TG_CHECK(cfg_.behaviour == "none" || supports_behaviour(), type_name(),
            ": behaviour vectors (", cfg_.behaviour, ") are supported by wide_deep only");
   if (cfg_.epochs <= 0) cfg_.epochs = d.epochs;
   if (cfg_.dim <= 0) cfg_.dim = d.dim;

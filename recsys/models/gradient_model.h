@@ -21,6 +21,7 @@ struct Defaults {
   std::string optimizer = "adam";
   double weight_decay = 0.0;
   int patience = 3;
+  std::string behaviour = "none";
 };
 
 class GradientRecommender : public Recommender {

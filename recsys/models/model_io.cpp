@@ -116,6 +116,7 @@ std::shared_ptr<Recommender> load_model(const std::string& path, const Dataset& 
   // Files written before the binary task and behaviour vectors existed have neither key.
   if (auto it = l.metadata.find("task"); it != l.metadata.end()) c.task = it->second;
   if (auto it = l.metadata.find("behaviour"); it != l.metadata.end()) c.behaviour = it->second;
+  else c.behaviour = "none";
   const double mean = number(l.metadata, "mean", path);
   TG_CHECK(std::fabs(mean) <= 1e30, path, ": metadata 'mean' is out of range: ", mean);
   // Rating models and ranking models (rank --save-dir) share the format.

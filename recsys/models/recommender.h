@@ -30,8 +30,9 @@ struct TrainConfig {
   // "rating" (regression on the rating, the default) or "binary" (classify rating >= 4 with a
   // logistic output; predict() then returns probabilities). Only Wide & Deep supports "binary".
   std::string task = "rating";
-  // Wide & Deep only: "" or "item2vec" — feed the deep part the user's behaviour vector (mean of
-  // item2vec vectors over their training history) and the item's item2vec vector.
+  // Wide & Deep: "item2vec" (its default) feeds the deep part the user's behaviour vector (mean of
+  // item2vec vectors over their training history) and the item's item2vec vector; "none" does not.
+  // "" = the model's default ("none" for the other models).
   std::string behaviour;
   // Crash-safe training (gradient-trained models): with a path and every > 0, an atomic
   // checkpoint (model, optimizers, best weights, epoch, batch, RNG state) is written every
