@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """bench/compare.py — joins tapegrad and PyTorch benchmark JSON by name; writes a table and chart.
 
-Input: a folder of Google-Benchmark-format JSON files named {tapegrad,pytorch}-t<threads>-r<rep>.json
-(scripts/bench-compare.sh writes them). For each (library, threads, benchmark) the median of the
+Input: a folder of Google-Benchmark-format JSON files named
+{tapegrad,pytorch}[-<suite>]-t<threads>-r<rep>.json (scripts/bench-compare.sh writes them; suites:
+the op suite bench_ops, and recsys, the training benchmarks of bench_recsys). For each (library, threads, benchmark) the median of the
 per-repetition wall times is taken; throughput = work per call / median time, and
 ratio = PyTorch median time / tapegrad median time = tapegrad throughput / PyTorch throughput
 (> 1: tapegrad faster). Targets (issue "Step 5"): per-op overhead >= 5x, GEMM n >= 256 >= 0.9x,
-elementwise and reductions at >= 1M elements >= 1.0x.
+elementwise and reductions at >= 1M elements >= 1.0x, one recsys training epoch >= 2x (same
+threads). Rows named recsys_* go to their own table (seconds per epoch, ms per step).
 
 Usage: compare.py RAW_DIR --md OUT.md --png OUT.png [--title-extra K=V ...]
 """
@@ -29,13 +31,16 @@ def load(raw_dir):
     runs = defaultdict(lambda: defaultdict(list))
     contexts = {}
     for path in sorted(glob.glob(os.path.join(raw_dir, "*-t*-r*.json"))):
-        m = re.match(r"(tapegrad|pytorch)-t(\d+)-r(\d+)\.json$", os.path.basename(path))
+        m = re.match(r"(tapegrad|pytorch)(?:-([a-z0-9_]+))?-t(\d+)-r(\d+)\.json$",
+                     os.path.basename(path))
         if not m:
             continue
-        lib, threads = m.group(1), int(m.group(2))
+        lib, threads = m.group(1), int(m.group(3))
         with open(path) as f:
             doc = json.load(f)
-        contexts.setdefault((lib, threads), doc.get("context", {}))
+        ctx = contexts.setdefault((lib, threads), {})
+        for k, v in doc.get("context", {}).items():
+            ctx.setdefault(k, v)
         for b in doc.get("benchmarks", []):
             if b.get("run_type", "iteration") != "iteration" or b.get("error_occurred"):
                 continue
@@ -99,7 +104,48 @@ def target_for(op, size):
         return 0.9, "GEMM n >= 256 >= 0.9x"
     if op in ELEMENTWISE | REDUCTIONS and (size_elems(op, size) or 0) >= (1 << 20):
         return 1.0, "elementwise/reduction >= 1M >= 1.0x"
+    if op == "recsys_epoch":
+        return 2.0, "recsys training epoch >= 2x"
     return None
+
+
+# The issue's PyTorch reference times (s per epoch of ML-100K u1.base, 1 thread, this CPU).
+ISSUE_EPOCH_REFERENCE = {"mf": 0.13, "ncf_mlp": 0.35, "wide_deep": 0.85}
+
+
+def build_recsys_table(runs, threads_list, verdicts):
+    """Seconds per epoch / ms per step, side by side, for the recsys_* rows."""
+    lines = ["| model | workload | threads | tapegrad | PyTorch | ratio | target | spread | "
+             "CPU-time ratio | issue's PyTorch ref |",
+             "|---|---|---:|---:|---:|---:|---|---:|---:|---:|"]
+    for t in threads_list:
+        tg, pt = runs.get(("tapegrad", t), {}), runs.get(("pytorch", t), {})
+        for name in tg:
+            op, size = split_name(name)
+            if not op.startswith("recsys_") or name not in pt:
+                continue
+            model, _, workload = size.partition("/")
+            a, b = summarize(tg[name]), summarize(pt[name])
+            ratio = b["time"] / a["time"]
+            tgt = target_for(op, size)
+            mark = ""
+            if tgt:
+                ok = ratio >= tgt[0]
+                verdicts[(tgt[1], t)][0 if ok else 1] += 1
+                mark = f"{'met' if ok else '**missed**'} (>= {tgt[0]:g}x)"
+            if op == "recsys_epoch":
+                fmt = lambda s: f"{s['time']:.3f} s/epoch"
+                ref = ISSUE_EPOCH_REFERENCE.get(model)
+                ref = f"{ref:.2f} s" if ref and t == 1 else ""
+                wl = f"epoch, {workload}"
+            else:
+                fmt = lambda s: f"{s['time'] * 1e3:.3f} ms/step"
+                ref, wl = "", f"step, {workload}"
+            cpu_ratio = f"{b['cpu'] / a['cpu']:.2f}x" if t == 1 and a["cpu"] > 0 else "n/a"
+            spread = max(a["spread"], b["spread"])
+            lines.append(f"| {model} | {wl} | {t} | {fmt(a)} | {fmt(b)} | {ratio:.2f}x | {mark} | "
+                         f"{100 * spread:.0f}% | {cpu_ratio} | {ref} |")
+    return lines if len(lines) > 2 else []
 
 
 def build_table(runs, contexts, threads_list):
@@ -112,7 +158,7 @@ def build_table(runs, contexts, threads_list):
         tg, pt = runs.get(("tapegrad", t), {}), runs.get(("pytorch", t), {})
         peak = float(contexts.get(("tapegrad", t), {}).get("fp32_peak_gflops", 0) or 0)
         for name in tg:  # tapegrad's order
-            if name not in pt:
+            if name not in pt or name.startswith("recsys_"):
                 continue
             op, size = split_name(name)
             a, b = summarize(tg[name]), summarize(pt[name])
@@ -189,11 +235,24 @@ def main():
     runs, contexts = load(a.raw_dir)
     threads_list = sorted({t for (_, t) in runs})
     lines, verdicts, records = build_table(runs, contexts, threads_list)
+    recsys_lines = build_recsys_table(runs, threads_list, verdicts)
+    if len(lines) <= 2:
+        lines = []
+    if recsys_lines:
+        lines += ["", "## Recsys training (recsys/models vs the PyTorch twins)", ""]
+        for t in threads_list:
+            for lib in ("tapegrad", "pytorch"):
+                ds = contexts.get((lib, t), {}).get("dataset")
+                if ds:
+                    lines.append(f"- **data ({lib}, {t} thread(s))**: {ds}")
+        lines += ["- ratio = PyTorch time / tapegrad time (> 1: tapegrad faster); the issue's "
+                  "reference is its PyTorch time per epoch at 1 thread on this CPU.", ""]
+        lines += recsys_lines
 
     tctx = next((contexts[k] for k in sorted(contexts) if k[0] == "tapegrad"), {})
     pctx = next((contexts[k] for k in sorted(contexts) if k[0] == "pytorch"), {})
     reps = max((len(v) for d in runs.values() for v in d.values()), default=0)
-    head = ["# tapegrad vs PyTorch — op benchmarks", ""]
+    head = ["# tapegrad vs PyTorch — benchmarks", ""]
     for kv in a.meta:
         k, _, v = kv.partition("=")
         head.append(f"- **{k}**: {v}")

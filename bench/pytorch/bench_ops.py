@@ -207,8 +207,11 @@ def add_counters(r, case, seconds_per_iter, peak, threads):
     return r
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+def main(make_cases=None, extra_context=None, description=__doc__):
+    """Runs the cases of make_cases() (default: this file's op cases) and writes the JSON.
+
+    extra_context(args) -> dict of additional context keys; bench_recsys.py reuses this runner."""
+    p = argparse.ArgumentParser(description=description, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--benchmark_filter", default=".")
     p.add_argument("--benchmark_repetitions", type=int, default=1)
     p.add_argument("--benchmark_min_time", default="0.5")
@@ -231,8 +234,11 @@ def main():
         "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "library_build_type": "release",
     }, "benchmarks": []}
+    if extra_context:
+        doc["context"].update(extra_context())
     reps = max(1, a.benchmark_repetitions)
-    for index, case in enumerate(c for c in cases() if flt.search(c.name + "/real_time")):
+    for index, case in enumerate(c for c in (make_cases or cases)()
+                                 if flt.search(c.name + "/real_time")):
         fn, args = case.make()
         times = []
         for rep in range(reps):

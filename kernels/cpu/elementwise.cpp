@@ -87,12 +87,43 @@ void unary_loop(const Tensor& x, const Tensor& out, F f) {
   });
 }
 
+// The vector kernel (simd.h) for float add/sub/mul/div, if F is one of them (add/sub only with
+// alpha 1: a + alpha * b keeps the scalar loop).
+template <class F>
+bool vec_binary(const F& f, simd::VecBinary& op) {
+  if constexpr (std::is_same_v<F, AddF>) {
+    op = simd::VecBinary::Add;
+    return f.alpha == 1.0;
+  } else if constexpr (std::is_same_v<F, SubF>) {
+    op = simd::VecBinary::Sub;
+    return f.alpha == 1.0;
+  } else if constexpr (std::is_same_v<F, MulF>) {
+    op = simd::VecBinary::Mul;
+    return true;
+  } else if constexpr (std::is_same_v<F, DivF>) {
+    op = simd::VecBinary::Div;
+    return true;
+  } else return false;
+}
+
 template <class R, class T, class F>
 void binary_loop(const Tensor& a, const Tensor& b, const Tensor& out, F f) {
+  [[maybe_unused]] simd::VecBinary vop{};
+  [[maybe_unused]] bool vec = false;
+  if constexpr (std::is_same_v<R, float> && std::is_same_v<T, float>) vec = vec_binary(f, vop);
   if (a.is_contiguous() && b.is_contiguous() && out.is_contiguous()) {
     const T* ap = ptr<T>(a);
     const T* bp = ptr<T>(b);
     R* op = ptr<R>(out);
+    if constexpr (std::is_same_v<R, float> && std::is_same_v<T, float>) {
+      if (vec) {
+        const simd::Kernels& k = simd::kernels();
+        parallel_for(out.numel(), kGrain, [&](int64_t s, int64_t e) {
+          k.binary_f32(vop, ap + s, 1, bp + s, 1, op + s, e - s);
+        });
+        return;
+      }
+    }
     parallel_for(out.numel(), kGrain, [&](int64_t s, int64_t e) {
       for (int64_t i = s; i < e; ++i) op[i] = f(ap[i], bp[i]);
     });
@@ -104,6 +135,13 @@ void binary_loop(const Tensor& a, const Tensor& b, const Tensor& out, F f) {
     R* o = reinterpret_cast<R*>(p[0]);
     const T* ai = reinterpret_cast<const T*>(p[1]);
     const T* bi = reinterpret_cast<const T*>(p[2]);
+    if constexpr (std::is_same_v<R, float> && std::is_same_v<T, float>) {
+      if (vec && so == sizeof(R) && (sa == sizeof(T) || sa == 0) && (sb == sizeof(T) || sb == 0) &&
+          (sa != 0 || sb != 0)) {
+        simd::kernels().binary_f32(vop, ai, sa ? 1 : 0, bi, sb ? 1 : 0, o, n);
+        return;
+      }
+    }
     if (so == sizeof(R) && sa == sizeof(T) && sb == sizeof(T)) {
       for (int64_t i = 0; i < n; ++i) o[i] = f(ai[i], bi[i]);
     } else if (so == sizeof(R) && sa == sizeof(T) && sb == 0) {

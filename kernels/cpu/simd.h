@@ -31,6 +31,9 @@ struct GemmArgs {
 // vector kernel's trusted range (NaN, inf, denormal results), so results match std:: there.
 using ScalarFix = void (*)(const void* ctx, const void* x, void* y, int64_t n);
 
+// Binary float ops with a vector path (exact IEEE ops: the same bits as the scalar functors).
+enum class VecBinary : int { Add, Sub, Mul, Div };
+
 // Unary ops with a vector path (others return false and use the scalar functor loop).
 enum class VecUnary : int { Exp, Log, Tanh, Sigmoid, Gelu, Erf, Softplus, Relu };
 
@@ -53,6 +56,27 @@ struct Kernels {
   double (*sum_f32)(const float* p, int64_t n);
   // Max (is_max) or min of n > 0 floats; NaN if any is NaN.
   float (*minmax_f32)(const float* p, int64_t n, bool is_max);
+  // The softmax row kernel: e = exp(x - shift), written to y unless y is null, and the sum of e
+  // returned in sum_f32's lane order. Chunks whose x - shift leave exp's trusted range go through
+  // `fix` (the scalar exp, in place on the shifted values). One pass over x, so softmax and
+  // log_softmax need no stored intermediate; the bits equal exp then sum_f32 done separately.
+  double (*exp_shift_sum_f32)(const float* x, float shift, float* y, int64_t n, ScalarFix fix,
+                              const void* ctx);
+  // The softmax row's last pass: y = x - shift - factor (log) or y *= factor.
+  void (*softmax_finish_f32)(const float* x, float* y, int64_t n, float shift, float factor,
+                             bool log);
+  // p[i] = lo + span * u(i), u(i) = (word 0 of Philox-4x32-10(seed, ctr0 + i) >> 8) / 2^24: the
+  // float rand() fill of random.cpp, 8 counters per vector; the same bits as the scalar Philox
+  // of kernels/functors.h (duplicated here, see the note above, and checked by the tests).
+  void (*uniform_f32)(float* p, int64_t n, uint64_t seed, uint64_t ctr0, float lo, float span);
+  // acc[j] += sum over rows r of x[r * ld + j], j < w: float column sums in sub-blocks of kSumSub
+  // rows (float per column), each sub-block total added to acc in double. Per column the order
+  // is fixed, so the bits do not depend on the ISA or on how columns are split into tasks.
+  void (*sum_cols_f32)(const float* x, int64_t rows, int64_t ld, int64_t w, double* acc);
+  // o[i] = a[i * sa] op b[i * sb] with strides sa, sb in {0, 1} (0: a broadcast scalar), not
+  // both 0; o may be a or b (in place).
+  void (*binary_f32)(VecBinary op, const float* a, int64_t sa, const float* b, int64_t sb, float* o,
+                     int64_t n);
 };
 
 // One table per ISA TU. A TU built without its -m flags (not x86-64 GCC/Clang) leaves its

@@ -10,6 +10,7 @@
 #include "simd_impl.h"
 #else
 namespace tg::kernels::cpu::simd {
-extern const Kernels kAvx2Kernels = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+extern const Kernels kAvx2Kernels = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                     nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
 }
 #endif

@@ -11,6 +11,7 @@
 #include "simd_impl.h"
 #else
 namespace tg::kernels::cpu::simd {
-extern const Kernels kAvx512Kernels = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+extern const Kernels kAvx512Kernels = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                       nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
 }
 #endif

@@ -55,6 +55,16 @@ void gemm(const GemmArgs& g) {
 
 constexpr int64_t kChunk = 256;
 
+// 64-byte vectors (GCC/Clang vector extensions), lowered to whatever the TU's ISA has: one zmm,
+// two ymm or four xmm. Used where GCC's auto-vectoriser does badly: sum lanes kept in registers
+// (as a float[32] array, GCC stored both accumulators back to the stack on every step, capping
+// the row sum at ~8 floats per cycle), max/min as plain maxps/minps, relu without chunking.
+using F16 = float __attribute__((vector_size(64)));
+using F8 = float __attribute__((vector_size(32)));
+using D8 = double __attribute__((vector_size(64)));
+using I16 = int32_t __attribute__((vector_size(64)));
+static_assert(kSumLanes == 32, "the sum lanes are two F16 vectors");
+
 // Largest finite argument for which exp stays normal and finite (float / double).
 template <class T> constexpr T kExpLo = sizeof(T) == 4 ? T(-87.0) : T(-708.0);
 template <class T> constexpr T kExpHi = sizeof(T) == 4 ? T(88.0) : T(709.0);
@@ -148,12 +158,21 @@ bool unary(VecUnary op, double pa, double pb, const T* x, T* y, int64_t n, Scala
       }, range(T(-5), kMax<T>));  // below -5, 1 + erf cancels: the scalar functor, as before
       return true;
     case VecUnary::Relu:
-      if (!is_float) return false;
-      // x > 0 or NaN ? x : 0, as ReluF; exact everywhere, so nothing needs the scalar fix.
-      chunked(x, y, n, fix, ctx, [](const T* p, T* q, int64_t len) {
-        for (int64_t i = 0; i < len; ++i) q[i] = static_cast<bool>((p[i] > T(0)) | (p[i] != p[i])) ? p[i] : T(0);
-      }, [](const T*, int64_t) { return false; });
-      return true;
+      // x > 0 or NaN ? x : 0, as ReluF; exact everywhere, so it needs neither the scalar fix nor
+      // the chunking: one flat loop of 64-byte vectors.
+      if constexpr (is_float) {
+        int64_t i = 0;
+        for (; i + 16 <= n; i += 16) {
+          F16 v;
+          __builtin_memcpy(&v, x + i, sizeof v);
+          const I16 keep = (v > 0.0f) | (v != v);
+          const F16 r = keep ? v : F16{};
+          __builtin_memcpy(y + i, &r, sizeof r);
+        }
+        for (; i < n; ++i) y[i] = static_cast<bool>((x[i] > T(0)) | (x[i] != x[i])) ? x[i] : T(0);
+        return true;
+      }
+      return false;
     case VecUnary::Softplus: {
       if (!is_float) return false;
       // bx = beta * x; bx > threshold ? x : log1p(exp(bx)) / beta, as SoftplusF.
@@ -187,50 +206,217 @@ bool unary_f64(VecUnary op, double a, double b, const double* x, double* y, int6
   return unary<double>(op, a, b, x, y, n, fix, ctx);
 }
 
-double sum_f32(const float* p, int64_t n) {
-  double dacc[kSumLanes] = {};
-  for (int64_t s = 0; s < n; s += kSumSub) {
-    const int64_t len = n - s < kSumSub ? n - s : kSumSub;
-    const float* q = p + s;
-    float acc[kSumLanes] = {};
-    int64_t i = 0;
-    for (; i + kSumLanes <= len; i += kSumLanes)
-      for (int k = 0; k < kSumLanes; ++k) acc[k] += q[i + k];
-    for (; i < len; ++i) acc[0] += q[i];
-    for (int k = 0; k < kSumLanes; ++k) dacc[k] += static_cast<double>(acc[k]);
+// dacc[lane] += the float sum of q[0, len) in lane (i mod 32) order, with the tail in lane 0:
+// one sum sub-block (len <= kSumSub).
+inline void sum_sub_block(const float* q, int64_t len, D8 dacc[4]) {
+  F16 acc0 = {}, acc1 = {};
+  int64_t i = 0;
+  for (; i + kSumLanes <= len; i += kSumLanes) {
+    F16 v0, v1;
+    __builtin_memcpy(&v0, q + i, sizeof v0);
+    __builtin_memcpy(&v1, q + i + 16, sizeof v1);
+    acc0 += v0;
+    acc1 += v1;
   }
+  for (; i < len; ++i) acc0[0] += q[i];
+  const F8 h0 = __builtin_shufflevector(acc0, acc0, 0, 1, 2, 3, 4, 5, 6, 7);
+  const F8 h1 = __builtin_shufflevector(acc0, acc0, 8, 9, 10, 11, 12, 13, 14, 15);
+  const F8 h2 = __builtin_shufflevector(acc1, acc1, 0, 1, 2, 3, 4, 5, 6, 7);
+  const F8 h3 = __builtin_shufflevector(acc1, acc1, 8, 9, 10, 11, 12, 13, 14, 15);
+  dacc[0] += __builtin_convertvector(h0, D8);
+  dacc[1] += __builtin_convertvector(h1, D8);
+  dacc[2] += __builtin_convertvector(h2, D8);
+  dacc[3] += __builtin_convertvector(h3, D8);
+}
+
+// The double lanes added up in lane order.
+inline double sum_lanes(const D8 dacc[4]) {
   double total = 0;
-  for (int k = 0; k < kSumLanes; ++k) total += dacc[k];
+  for (int k = 0; k < 4; ++k)
+    for (int l = 0; l < 8; ++l) total += dacc[k][l];
   return total;
 }
 
-// 32 lanes as two 64-byte vectors (GCC/Clang vector extensions: GCC leaves the scalar select
-// as branches), NaN tracked on the side.
+double sum_f32(const float* p, int64_t n) {
+  D8 dacc[4] = {};
+  for (int64_t s = 0; s < n; s += kSumSub)
+    sum_sub_block(p + s, n - s < kSumSub ? n - s : kSumSub, dacc);
+  return sum_lanes(dacc);
+}
+
+// exp(x - shift) per chunk of kChunk (== kSumSub) in a stack buffer, summed as sum_f32 sums its
+// sub-blocks, so the result equals sum_f32 over the stored exps bit for bit.
+static_assert(kChunk == kSumSub, "exp_shift_sum_f32 sums one chunk per sum sub-block");
+double exp_shift_sum_f32(const float* x, float shift, float* y, int64_t n, ScalarFix fix,
+                         const void* ctx) {
+  D8 dacc[4] = {};
+  alignas(64) float scratch[kChunk];
+  for (int64_t s = 0; s < n; s += kChunk) {
+    const int64_t len = n - s < kChunk ? n - s : kChunk;
+    float* t = y ? y + s : scratch;  // softmax: straight into the output, which stays in L1
+    for (int64_t i = 0; i < len; ++i) t[i] = x[s + i] - shift;
+    if (any_outside(t, len, kExpLo<float>, kExpHi<float>)) fix(ctx, t, t, len);
+    else out(t, len) = in(t, len).exp();
+    sum_sub_block(t, len, dacc);
+  }
+  return sum_lanes(dacc);
+}
+
+// The last pass of a softmax row: y = x - shift - factor (log_softmax, factor = log sum) or
+// y *= factor (softmax, factor = 1 / sum), in the vector width of this TU.
+void softmax_finish_f32(const float* x, float* y, int64_t n, float shift, float factor, bool log) {
+  if (log)
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] - shift - factor;
+  else
+    for (int64_t i = 0; i < n; ++i) y[i] *= factor;
+}
+
+// Philox-4x32-10 for 8 counters at once, each 32-bit word held in a 64-bit lane so that the
+// 32 x 32 -> 64-bit products are plain lane multiplies (vpmuludq). Must match Philox in
+// kernels/functors.h, which this TU may not include (see simd.h).
+using U8 = uint64_t __attribute__((vector_size(64)));
+using I8 = int32_t __attribute__((vector_size(32)));
+void uniform_f32(float* p, int64_t n, uint64_t seed, uint64_t ctr0, float lo, float span) {
+  constexpr uint64_t kLo32 = 0xFFFFFFFFu;
+  const U8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const U8 ctr = (ctr0 + static_cast<uint64_t>(i)) + lane;
+    U8 c0 = ctr & kLo32, c1 = ctr >> 32, c2 = {}, c3 = {};
+    uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+    for (int r = 0; r < 10; ++r) {
+      const U8 p0 = c0 * uint64_t{0xD2511F53u}, p1 = c2 * uint64_t{0xCD9E8D57u};
+      c0 = (p1 >> 32) ^ c1 ^ static_cast<uint64_t>(k0);
+      c1 = p1 & kLo32;
+      c2 = (p0 >> 32) ^ c3 ^ static_cast<uint64_t>(k1);
+      c3 = p0 & kLo32;
+      k0 += 0x9E3779B9u;
+      k1 += 0xBB67AE85u;
+    }
+    const F8 u =
+        __builtin_convertvector(__builtin_convertvector(c0 >> 8, I8), F8) * (1.0f / 16777216.0f);
+    const F8 scaled = span * u;
+    const F8 r = lo + scaled;
+    __builtin_memcpy(p + i, &r, sizeof r);
+  }
+  for (; i < n; ++i) {  // the tail: the same rounds on scalars
+    const uint64_t ctr = ctr0 + static_cast<uint64_t>(i);
+    uint32_t c[4] = {static_cast<uint32_t>(ctr), static_cast<uint32_t>(ctr >> 32), 0u, 0u};
+    uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+    for (int r = 0; r < 10; ++r) {
+      const uint64_t p0 = uint64_t{0xD2511F53u} * c[0], p1 = uint64_t{0xCD9E8D57u} * c[2];
+      c[0] = static_cast<uint32_t>(p1 >> 32) ^ c[1] ^ k0;
+      c[1] = static_cast<uint32_t>(p1);
+      c[2] = static_cast<uint32_t>(p0 >> 32) ^ c[3] ^ k1;
+      c[3] = static_cast<uint32_t>(p0);
+      k0 += 0x9E3779B9u;
+      k1 += 0xBB67AE85u;
+    }
+    const float u = static_cast<float>(c[0] >> 8) * (1.0f / 16777216.0f);
+    const float scaled = span * u;
+    p[i] = lo + scaled;
+  }
+}
+
+void sum_cols_f32(const float* x, int64_t rows, int64_t ld, int64_t w, double* acc) {
+  constexpr int64_t kCols = 256;  // a stack block of float column totals
+  for (int64_t c0 = 0; c0 < w; c0 += kCols) {
+    const int64_t cw = w - c0 < kCols ? w - c0 : kCols;
+    alignas(64) float sub[kCols];
+    for (int64_t r0 = 0; r0 < rows; r0 += kSumSub) {
+      const int64_t r1 = rows - r0 < kSumSub ? rows : r0 + kSumSub;
+      for (int64_t j = 0; j < cw; ++j) sub[j] = 0.0f;
+      for (int64_t r = r0; r < r1; ++r) {
+        const float* row = x + r * ld + c0;
+        for (int64_t j = 0; j < cw; ++j) sub[j] += row[j];
+      }
+      for (int64_t j = 0; j < cw; ++j) acc[c0 + j] += static_cast<double>(sub[j]);
+    }
+  }
+}
+
+// One binary op over a run; each branch is a loop GCC vectorises (o == a and o == b get their
+// own loops, so that the aliasing check does not send in-place ops down the scalar path).
+template <class F>
+void binary_run(const float* a, int64_t sa, const float* b, int64_t sb, float* o, int64_t n, F f) {
+  if (sa == 1 && sb == 1) {
+    if (o == a)
+      for (int64_t i = 0; i < n; ++i) o[i] = f(o[i], b[i]);
+    else if (o == b)
+      for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], o[i]);
+    else
+      for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
+  } else if (sa == 1) {
+    const float bv = *b;
+    if (o == a)
+      for (int64_t i = 0; i < n; ++i) o[i] = f(o[i], bv);
+    else
+      for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], bv);
+  } else {
+    const float av = *a;
+    if (o == b)
+      for (int64_t i = 0; i < n; ++i) o[i] = f(av, o[i]);
+    else
+      for (int64_t i = 0; i < n; ++i) o[i] = f(av, b[i]);
+  }
+}
+
+void binary_f32(VecBinary op, const float* a, int64_t sa, const float* b, int64_t sb, float* o,
+                int64_t n) {
+  switch (op) {
+    case VecBinary::Add:
+      binary_run(a, sa, b, sb, o, n, [](float x, float y) { return x + y; });
+      break;
+    case VecBinary::Sub:
+      binary_run(a, sa, b, sb, o, n, [](float x, float y) { return x - y; });
+      break;
+    case VecBinary::Mul:
+      binary_run(a, sa, b, sb, o, n, [](float x, float y) { return x * y; });
+      break;
+    case VecBinary::Div:
+      binary_run(a, sa, b, sb, o, n, [](float x, float y) { return x / y; });
+      break;
+  }
+}
+
+// 64 lanes as four 64-byte vectors (GCC/Clang vector extensions: GCC leaves a scalar select as
+// branches). `v > acc ? v : acc` is exactly maxps(v, acc), so each step is one max/min per vector
+// (no compare + blend chain), and four independent chains hide its latency. NaN never wins the
+// select, so it is tracked on the side (v != v) and returned at the end. The lane count is fixed
+// here, so every ISA and thread count gives the same bits (signed zeros included).
 float minmax_f32(const float* p, int64_t n, bool is_max) {
-  using F16 = float __attribute__((vector_size(64)));
-  using I16 = int32_t __attribute__((vector_size(64)));
+  constexpr int kVecs = 4;
   const float init = is_max ? -INFINITY : INFINITY;
-  F16 acc[2];
-  I16 nan[2] = {};
+  F16 acc[kVecs];
+  I16 nan = {};
   for (auto& a : acc)
     for (int l = 0; l < 16; ++l) a[l] = init;
   int64_t i = 0;
-  for (; i + 32 <= n; i += 32)
-    for (int k = 0; k < 2; ++k) {
-      F16 v;
-      __builtin_memcpy(&v, p + i + 16 * k, sizeof v);
-      const I16 take = is_max ? (v > acc[k]) : (v < acc[k]);
-      acc[k] = reinterpret_cast<F16>((reinterpret_cast<I16>(v) & take) |
-                                     (reinterpret_cast<I16>(acc[k]) & ~take));
-      nan[k] |= (v != v);
-    }
+  if (is_max) {
+    for (; i + 16 * kVecs <= n; i += 16 * kVecs)
+      for (int k = 0; k < kVecs; ++k) {
+        F16 v;
+        __builtin_memcpy(&v, p + i + 16 * k, sizeof v);
+        acc[k] = v > acc[k] ? v : acc[k];
+        nan |= (v != v);
+      }
+  } else {
+    for (; i + 16 * kVecs <= n; i += 16 * kVecs)
+      for (int k = 0; k < kVecs; ++k) {
+        F16 v;
+        __builtin_memcpy(&v, p + i + 16 * k, sizeof v);
+        acc[k] = v < acc[k] ? v : acc[k];
+        nan |= (v != v);
+      }
+  }
+  for (int k = 1; k < kVecs; ++k)
+    acc[0] = (is_max ? acc[k] > acc[0] : acc[k] < acc[0]) ? acc[k] : acc[0];
   float r = init;
   int any_nan = 0;
-  for (int k = 0; k < 2; ++k)
-    for (int l = 0; l < 16; ++l) {
-      r = (is_max ? acc[k][l] > r : acc[k][l] < r) ? acc[k][l] : r;
-      any_nan |= nan[k][l];
-    }
+  for (int l = 0; l < 16; ++l) {
+    r = (is_max ? acc[0][l] > r : acc[0][l] < r) ? acc[0][l] : r;
+    any_nan |= nan[l];
+  }
   for (; i < n; ++i) {
     const float v = p[i];
     r = (is_max ? v > r : v < r) ? v : r;
@@ -243,9 +429,18 @@ float minmax_f32(const float* p, int64_t n, bool is_max) {
 }  // namespace TG_SIMD_NS
 
 extern const Kernels TG_SIMD_TABLE = {
-    TG_SIMD_NAME,          TG_SIMD_NS::gemm<float>,  TG_SIMD_NS::gemm<double>,
-    TG_SIMD_NS::unary_f32, TG_SIMD_NS::unary_f64,    TG_SIMD_NS::sum_f32,
+    TG_SIMD_NAME,
+    TG_SIMD_NS::gemm<float>,
+    TG_SIMD_NS::gemm<double>,
+    TG_SIMD_NS::unary_f32,
+    TG_SIMD_NS::unary_f64,
+    TG_SIMD_NS::sum_f32,
     TG_SIMD_NS::minmax_f32,
+    TG_SIMD_NS::exp_shift_sum_f32,
+    TG_SIMD_NS::softmax_finish_f32,
+    TG_SIMD_NS::uniform_f32,
+    TG_SIMD_NS::sum_cols_f32,
+    TG_SIMD_NS::binary_f32,
 };
 
 }  // namespace tg::kernels::cpu::simd
