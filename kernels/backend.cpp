@@ -4,12 +4,12 @@
 namespace tg::kernels {
 
 #ifndef TG_WITH_CUDA
-Backend* cuda_backend() { return nullptr; }
+Backend* cuda_backend(int) { return nullptr; }
 #endif
 
 Backend& backend(Device device, const char* op) {
   if (device.is_cpu()) return cpu_backend();
-  Backend* b = cuda_backend();
+  Backend* b = cuda_backend(device.index);
   TG_CHECK(b != nullptr, op, ": tensor is on ", device.str(),
 #ifdef TG_WITH_CUDA
            " but no CUDA device is available on this machine"

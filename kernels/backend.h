@@ -72,6 +72,37 @@ class Backend {
                       double stddev) = 0;
   virtual void randint(const Tensor& out, uint64_t seed, uint64_t offset, int64_t low,
                        int64_t high) = 0;
+
+  // Optional fused optimizer updates. A backend that has one updates the tensors in place and
+  // returns true; otherwise (the default, and always on the CPU) it returns false and the optimizer
+  // runs its reference sequence of primitives. The caller bumps the version counters.
+  struct AdamStep {
+    double lr, beta1, beta2, eps, weight_decay, bias_correction1, bias_correction2;
+    bool decoupled;  // AdamW: p *= 1 - lr * weight_decay instead of grad += weight_decay * p
+  };
+  // Adam/AdamW without amsgrad on p, grad, exp_avg m, exp_avg_sq v (same shape and dtype).
+  virtual bool fused_adam(const Tensor& p, const Tensor& grad, const Tensor& m, const Tensor& v,
+                          const AdamStep& step) {
+    (void)p, (void)grad, (void)m, (void)v, (void)step;
+    return false;
+  }
+  // Optional: a sparse-rows tensor's coalesce (sorted unique rows < num_rows, value rows of each
+  // summed in original order) computed on the device; false: the caller's reference path.
+  virtual bool coalesce_rows(const Tensor& indices, const Tensor& values, int64_t num_rows,
+                             Tensor& rows_out, Tensor& values_out) {
+    (void)indices, (void)values, (void)num_rows, (void)rows_out, (void)values_out;
+    return false;
+  }
+  struct SparseAdamStep {
+    double beta1, beta2, eps, step_size;  // step_size = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
+  };
+  // SparseAdam's lazy update of rows `rows` (unique, int64 [R]) of p, m, v from values [R, ...].
+  virtual bool fused_sparse_adam(const Tensor& p, const Tensor& m, const Tensor& v,
+                                 const Tensor& rows, const Tensor& values,
+                                 const SparseAdamStep& step) {
+    (void)p, (void)m, (void)v, (void)rows, (void)values, (void)step;
+    return false;
+  }
 };
 
 // The backend for a device; throws tg::Error naming the op when it is not available.
@@ -81,6 +112,8 @@ bool has_backend(DeviceType type);
 // Defined by kernels/cpu and (when built with CUDA) kernels/cuda. Looked up explicitly rather than
 // self-registered, so that static linking cannot drop a backend's object file.
 Backend& cpu_backend();
-Backend* cuda_backend();  // null when no usable device is present
+// The backend of GPU `index`: null when no GPU is usable; throws tg::Error for an index past the
+// last GPU.
+Backend* cuda_backend(int index = 0);
 
 }  // namespace tg::kernels

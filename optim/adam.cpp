@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "../autograd/grad_mode.h"
+#include "../kernels/backend.h"
 #include "../tensor/error.h"
 #include "../tensor/ops.h"
 
@@ -63,6 +64,15 @@ void Adam::step() {
       require_dense(grad, gi, pi, p);
       ParamState& s = state_for(p, group);
       const int64_t t = ++s.step;
+      if (!amsgrad && !p.device().is_cpu() &&
+          kernels::backend(p.device()).fused_adam(
+              p, grad, s.at("exp_avg"), s.at("exp_avg_sq"),
+              {lr, beta1, beta2, eps, weight_decay, 1.0 - std::pow(beta1, static_cast<double>(t)),
+               1.0 - std::pow(beta2, static_cast<double>(t)), decoupled_})) {
+        for (const Tensor* u : {&p, &s.at("exp_avg"), &s.at("exp_avg_sq")})
+          u->impl().storage()->bump_version();
+        continue;  // one fused kernel did the update below
+      }
       if (weight_decay != 0) {
         if (decoupled_) {
           p.mul_(1.0 - lr * weight_decay);

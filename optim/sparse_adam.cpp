@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "../autograd/grad_mode.h"
+#include "../kernels/backend.h"
 #include "../tensor/error.h"
 #include "../tensor/ops.h"
 #include "../tensor/sparse.h"
@@ -63,6 +64,15 @@ void SparseAdam::step() {
       if (values.numel() == 0) continue;
       Tensor& m = s.at("exp_avg");
       Tensor& v = s.at("exp_avg_sq");
+      if (!p.device().is_cpu()) {  // GPU: one fused kernel over the touched rows, if it fits
+        const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(t));
+        const double bc2 = 1.0 - std::pow(beta2, static_cast<double>(t));
+        if (kernels::backend(p.device()).fused_sparse_adam(
+                p, m, v, rows, values, {beta1, beta2, eps, lr * std::sqrt(bc2) / bc1})) {
+          for (const Tensor* u : {&p, &m, &v}) u->impl().storage()->bump_version();
+          continue;
+        }
+      }
       // Same arithmetic as PyTorch: old + (1 - b) * (new - old), added as a sparse update.
       Tensor old_m = index_select(m, 0, rows);
       Tensor m_update = sub(values, old_m).mul_(1.0 - beta1);

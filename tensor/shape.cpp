@@ -11,6 +11,11 @@ std::ostream& operator<<(std::ostream& os, const DimVec& v) {
   return os << ']';
 }
 
+void detail::throw_shape_too_large(const DimVec& s, const char* op) {
+  TG_THROW(op, ": shape ", s,
+           " has too many elements (the product of its non-zero sizes overflows int64)");
+}
+
 DimVec broadcast_shapes(const DimVec& a, const DimVec& b, const char* op) {
   if (a == b) return a;
   int n = a.size() > b.size() ? a.size() : b.size();

@@ -84,20 +84,31 @@ using Shape = DimVec;
 // Prints "[2, 3]".
 std::ostream& operator<<(std::ostream& os, const DimVec& v);
 
-// Product of the sizes (1 for a 0-dim shape).
-inline int64_t shape_numel(const DimVec& s) {
-  int64_t n = 1;
-  for (int64_t v : s) n *= v;
+namespace detail {
+[[noreturn]] void throw_shape_too_large(const DimVec& s, const char* op);
+}  // namespace detail
+
+// Product of the sizes (1 for a 0-dim shape). Throws tg::Error naming `op` when the product of
+// the non-zero sizes (what contiguous strides need, so also numel) does not fit in int64.
+inline int64_t shape_numel(const DimVec& s, const char* op = "tensor") {
+  int64_t n = 1, extent = 1;
+  bool overflow = false;
+  for (int64_t v : s) {
+    overflow |= __builtin_mul_overflow(n, v, &n);
+    overflow |= __builtin_mul_overflow(extent, v > 1 ? v : 1, &extent);
+  }
+  if (overflow) [[unlikely]] detail::throw_shape_too_large(s, op);
   return n;
 }
 
-// Row-major (C-order) strides for a shape, in elements.
+// Row-major (C-order) strides for a shape, in elements (throws like shape_numel on overflow).
 inline DimVec contiguous_strides(const DimVec& sizes) {
   DimVec st(sizes.size(), 1);
   int64_t acc = 1;
   for (int i = sizes.size() - 1; i >= 0; --i) {
     st[i] = acc;
-    acc *= sizes[i] > 1 ? sizes[i] : 1;
+    if (__builtin_mul_overflow(acc, sizes[i] > 1 ? sizes[i] : 1, &acc)) [[unlikely]]
+      detail::throw_shape_too_large(sizes, "tensor");
   }
   return st;
 }

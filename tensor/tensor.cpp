@@ -1,7 +1,9 @@
 // tensor/tensor.cpp — TensorImpl bookkeeping, empty(), element access.
 #include "tensor.h"
 
+#include <cstdint>
 #include <cstring>
+#include <new>
 
 #include "../autograd/meta.h"
 #include "../kernels/backend.h"
@@ -56,8 +58,22 @@ Tensor empty(const DimVec& shape, DType dtype, Device device) {
   for (int i = 0; i < shape.size(); ++i)
     TG_CHECK(shape[i] >= 0, "empty: negative size ", shape[i], " in dimension ", i, " of shape ",
              shape);
-  int64_t n = shape_numel(shape);
-  auto storage = std::make_shared<Storage>(static_cast<size_t>(n) * itemsize(dtype), device);
+  const int64_t n = shape_numel(shape, "empty");
+  size_t nbytes = 0;
+  TG_CHECK(!__builtin_mul_overflow(static_cast<size_t>(n), itemsize(dtype), &nbytes) &&
+               nbytes <= static_cast<size_t>(PTRDIFF_MAX),
+           "empty: a ", dtype_name(dtype), " tensor of shape ", shape, " needs ", n, " x ",
+           itemsize(dtype), " bytes, more than the address space holds");
+  std::shared_ptr<Storage> storage;
+  try {
+    storage = std::make_shared<Storage>(nbytes, device);
+  } catch (const Error& e) {  // the backend's out-of-memory error, with the tensor it was for
+    TG_THROW("empty: cannot allocate ", nbytes, " bytes for a ", dtype_name(dtype),
+             " tensor of shape ", shape, " on ", device, ": ", e.what());
+  } catch (const std::bad_alloc&) {
+    TG_THROW("empty: out of memory allocating ", nbytes, " bytes for a ", dtype_name(dtype),
+             " tensor of shape ", shape, " on ", device);
+  }
   return Tensor(std::make_shared<TensorImpl>(std::move(storage), shape, contiguous_strides(shape),
                                              0, dtype));
 }

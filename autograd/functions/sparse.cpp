@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 #include "../grad_mode.h"
 #include "../record.h"
@@ -56,16 +57,52 @@ Tensor Tensor::to_dense() const {
   return index_add(zeros(sizes(), dtype(), device()), 0, p.indices, p.values);
 }
 
+namespace {
+
+// The positions of `key` in stable sorted order (equal keys keep their order). Row ids are
+// non-negative: an LSD radix sort on 11-bit digits, O(n) per digit, replaces an O(n log n)
+// comparison sort — coalescing runs once per sparse gradient per step. Same order as
+// std::stable_sort, so results are bitwise unchanged.
+std::vector<int64_t> stable_order(const std::vector<int64_t>& key) {
+  const size_t n = key.size();
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), int64_t{0});
+  const bool non_negative = std::all_of(key.begin(), key.end(), [](int64_t k) { return k >= 0; });
+  if (n < 256 || !non_negative) {
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return key[a] < key[b]; });
+    return order;
+  }
+  const uint64_t max_key = static_cast<uint64_t>(*std::max_element(key.begin(), key.end()));
+  constexpr int kBits = 11;
+  constexpr uint64_t kMask = (uint64_t{1} << kBits) - 1;
+  std::vector<int64_t> next(n);
+  std::vector<size_t> start(size_t{1} << kBits);
+  for (int shift = 0; shift < 64 && (shift == 0 || (max_key >> shift) != 0); shift += kBits) {
+    std::fill(start.begin(), start.end(), 0);
+    for (int64_t i : order) ++start[(static_cast<uint64_t>(key[static_cast<size_t>(i)]) >> shift) & kMask];
+    size_t sum = 0;
+    for (size_t& c : start) sum += std::exchange(c, sum);
+    for (int64_t i : order)
+      next[start[(static_cast<uint64_t>(key[static_cast<size_t>(i)]) >> shift) & kMask]++] = i;
+    order.swap(next);
+  }
+  return order;
+}
+
+}  // namespace
+
 Tensor Tensor::coalesce() const {
   const SparseParts& p = parts(*this, "coalesce");
   if (p.coalesced) return *this;
   NoGradGuard no_grad;
+  Tensor gpu_rows, gpu_vals;  // a GPU sorts and sums on the device (same result as below)
+  if (!device().is_cpu() && detail::backend_of(*this, "coalesce")
+                                .coalesce_rows(p.indices, p.values, size(0), gpu_rows, gpu_vals))
+    return sparse_rows(gpu_rows, gpu_vals, sizes(), true);
   // Segment ids from the sorted indices (host side: nnz is a batch, not a table), then one
   // index_add sums the value rows of each segment on the tensors' own device.
   std::vector<int64_t> idx = p.indices.to_vector<int64_t>();
-  std::vector<int64_t> order(idx.size());
-  std::iota(order.begin(), order.end(), int64_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return idx[a] < idx[b]; });
+  std::vector<int64_t> order = stable_order(idx);
   std::vector<int64_t> unique_rows, segment(idx.size());
   for (size_t k = 0; k < order.size(); ++k) {
     int64_t row = idx[order[k]];
@@ -97,6 +134,7 @@ Tensor sparse_add(const Tensor& a, const Tensor& b) {
 
 void add_sparse_(Tensor& dst, const Tensor& src, double alpha) {
   TG_CHECK(!dst.is_sparse(), "add_sparse_: the destination must be dense");
+  detail::check_same_device(dst, src, "add_sparse_");  // the backend call below does not check
   TG_CHECK(dst.sizes() == src.sizes(), "add_sparse_: shapes ", dst.sizes(), " and ", src.sizes(),
            " differ");
   NoGradGuard no_grad;

@@ -96,7 +96,8 @@ DimVec infer_shape(const DimVec& shape, int64_t numel, const char* op, const Dim
       infer = i;
     } else {
       TG_CHECK(out[i] >= 0, op, ": invalid size ", out[i], " in shape ", shape);
-      known *= out[i];
+      TG_CHECK(!__builtin_mul_overflow(known, out[i], &known), op, ": shape ", shape,
+               " is invalid for input of size ", numel, " (shape ", from, ")");
     }
   }
   if (infer >= 0) {

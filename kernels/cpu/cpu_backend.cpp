@@ -1,4 +1,5 @@
 // kernels/cpu/cpu_backend.cpp — the CPU backend object: memory, plus forwarding to the kernels.
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -31,6 +32,9 @@ class CpuBackend final : public Backend {
   // Small blocks come from malloc (glibc keeps per-thread caches of them); large blocks are
   // 64-byte aligned for vector loads.
   void* allocate(size_t nbytes) override {
+    // Beyond PTRDIFF_MAX no allocation can succeed (and rounding up below could wrap to 0).
+    TG_CHECK(nbytes <= static_cast<size_t>(PTRDIFF_MAX), "allocate: out of memory allocating ",
+             nbytes, " bytes on cpu");
     void* p = nbytes <= 256 ? std::malloc(nbytes ? nbytes : 1)
                             : std::aligned_alloc(64, (nbytes + 63) / 64 * 64);
     TG_CHECK(p != nullptr, "allocate: out of memory allocating ", nbytes, " bytes on cpu");

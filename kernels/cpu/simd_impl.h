@@ -137,7 +137,7 @@ bool unary(VecUnary op, double pa, double pb, const T* x, T* y, int64_t n, Scala
         for (int64_t i = 0; i < len; ++i) {
           const T big = T(1) - T(2) / (t[i] + T(1));
           const T small = p[i] < T(0) ? -big : big;
-          q[i] = (p[i] < T(0.625)) & (p[i] > T(-0.625)) ? r[i] : small;
+          q[i] = ((p[i] < T(0.625)) & (p[i] > T(-0.625))) ? r[i] : small;
         }
       }, range(-kMax<T>, kMax<T>));
       return true;

@@ -14,12 +14,14 @@ namespace tg::recsys {
 namespace detail {
 namespace {
 
-// Dense ids by ascending raw id; rewrites `col` in place.
+// Dense ids by ascending raw id; rewrites `col` in place. A lookup table indexed by raw id when
+// the ids are dense enough (MovieLens: ids up to ~200k over millions of rows), else sort + unique
+// (a few large ids must not cost a table sized by the largest one).
 void densify(std::vector<int64_t>& col, IdMap& map) {
   if (col.empty()) return;
   int64_t lo = *std::min_element(col.begin(), col.end());
   int64_t hi = *std::max_element(col.begin(), col.end());
-  if (lo >= 0 && hi < (int64_t{1} << 26)) {
+  if (lo >= 0 && hi < (int64_t{1} << 26) && static_cast<size_t>(hi) < 8 * col.size() + 4096) {
     std::vector<int32_t> lut(static_cast<size_t>(hi) + 1, -1);
     for (int64_t v : col) lut[static_cast<size_t>(v)] = 0;
     for (size_t v = 0; v < lut.size(); ++v)

@@ -10,7 +10,9 @@
 // least one rating (metadata of never-rated items is dropped). Ratings keep the file's row order.
 // Bad lines throw tg::Error "load_dataset: FILE:LINE: problem"; with skip_bad_lines they are
 // dropped and counted in skipped_lines. Ratings must be finite and within [0, 10]; ids must be
-// non-negative integers.
+// non-negative integers. A ratings line longer than 1 MiB is an error even with skip_bad_lines.
+// Ratings files are streamed: loading needs about the size of the parsed columns (28 bytes a
+// rating), not the file's size on top.
 #pragma once
 
 #include <cstdint>

@@ -32,30 +32,34 @@ void Interactions::append(const Interactions& o) {
   timestamp.insert(timestamp.end(), o.timestamp.begin(), o.timestamp.end());
 }
 
+// The direct table grows to cover `raw` only while that keeps it dense (at most ~16 slots per id
+// held), so one huge raw id cannot cost a 64 MB table; ids it does not cover live in the hash map.
+bool IdMap::direct_covers(int64_t raw) const {
+  if (raw < 0 || raw >= kDirectLimit) return false;
+  const auto r = static_cast<size_t>(raw);
+  return r < direct_.size() || r < 16 * to_raw_.size() + 4096;
+}
+
 int64_t IdMap::add(int64_t raw) {
-  if (raw >= 0 && raw < kDirectLimit) {
+  if (auto d = find(raw)) return *d;
+  const int64_t dense = static_cast<int64_t>(to_raw_.size());
+  if (direct_covers(raw)) {
     if (raw >= static_cast<int64_t>(direct_.size())) {
       size_t grow = std::max<size_t>(static_cast<size_t>(raw) + 1, direct_.size() * 2);
       direct_.resize(std::min<size_t>(grow, static_cast<size_t>(kDirectLimit)), 0);
     }
-    int32_t& slot = direct_[static_cast<size_t>(raw)];
-    if (slot == 0) {
-      to_raw_.push_back(raw);
-      slot = static_cast<int32_t>(to_raw_.size());
-    }
-    return slot - 1;
+    direct_[static_cast<size_t>(raw)] = static_cast<int32_t>(dense + 1);
+  } else {
+    hashed_.emplace(raw, dense);
   }
-  auto [it, inserted] = hashed_.try_emplace(raw, static_cast<int64_t>(to_raw_.size()));
-  if (inserted) to_raw_.push_back(raw);
-  return it->second;
+  to_raw_.push_back(raw);
+  return dense;
 }
 
 std::optional<int64_t> IdMap::find(int64_t raw) const {
-  if (raw >= 0 && raw < kDirectLimit) {
-    if (raw >= static_cast<int64_t>(direct_.size()) || direct_[static_cast<size_t>(raw)] == 0)
-      return std::nullopt;
+  if (raw >= 0 && raw < static_cast<int64_t>(direct_.size()) && direct_[static_cast<size_t>(raw)] != 0)
     return direct_[static_cast<size_t>(raw)] - 1;
-  }
+  if (hashed_.empty()) return std::nullopt;
   auto it = hashed_.find(raw);
   if (it == hashed_.end()) return std::nullopt;
   return it->second;

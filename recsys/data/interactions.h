@@ -34,7 +34,8 @@ struct Interactions {
 };
 
 // Raw id <-> dense id. Dense ids are handed out 0, 1, 2... in the order of add(). Small
-// non-negative raw ids (all of MovieLens) use a direct table, others a hash map.
+// non-negative raw ids (all of MovieLens) use a direct table while it stays dense, others (and
+// isolated huge ones) a hash map.
 class IdMap {
  public:
   // The dense id of `raw`, adding it when new.
@@ -46,6 +47,7 @@ class IdMap {
 
  private:
   static constexpr int64_t kDirectLimit = int64_t{1} << 24;
+  bool direct_covers(int64_t raw) const;
   std::vector<int32_t> direct_;  // raw -> dense + 1 (0: absent), for 0 <= raw < kDirectLimit
   std::unordered_map<int64_t, int64_t> hashed_;
   std::vector<int64_t> to_raw_;

@@ -94,22 +94,18 @@ void read_movies(Dataset& ds, RawMeta& meta, const LoadOptions& opts, GenreColle
 
 void load_csv(Dataset& ds, RawMeta& meta, const LoadOptions& opts) {
   std::string path = join_path(ds.dir, "ratings.csv");
-  FileBuffer text = read_file(path);
   LineErrors errs(path, opts.skip_bad_lines, &ds.skipped_lines);
-  std::string_view body = strip_bom(text, path);
-  if (trim(body).empty()) errs.fatal(1, "file is empty (no ratings)");
-  std::string_view first = body.substr(0, body.find('\n'));
-  if (!first.empty() && first.back() == '\r') first.remove_suffix(1);
   int64_t header = 0;
-  if (!starts_with_digit(first)) {
+  auto check_header = [&](std::string_view first) -> int64_t {
+    if (trim(first).empty() || starts_with_digit(first)) return 0;
     if (!is_valid_utf8(first)) errs.fatal(1, "invalid UTF-8 (unknown encoding; CSV files must be UTF-8)");
     if (trim(first) != "userId,movieId,rating,timestamp")
       errs.fatal(1, "expected the header userId,movieId,rating,timestamp, got '" +
                         std::string(first.substr(0, 80)) + "'");
-    header = 1;
-  }
-  ds.ratings.reserve(body.size() / 24);
-  parse_rating_lines(body, ",", header, errs, ds.ratings);
+    return header = 1;
+  };
+  if (!stream_rating_file(path, ",", errs, ds.ratings, check_header))
+    errs.fatal(1, "file is empty (no ratings)");
   if (ds.ratings.empty()) errs.fatal(header + 1, "no valid ratings");
   GenreCollector genres;
   read_movies(ds, meta, opts, genres);

@@ -4,6 +4,7 @@
 // finalize() then builds the dense id maps and the dense-indexed item_info / user_info.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -24,10 +25,28 @@ void load_grouplens_dat(Dataset& ds, RawMeta& meta, const LoadOptions& opts);
 void load_csv(Dataset& ds, RawMeta& meta, const LoadOptions& opts);
 void load_recbole(Dataset& ds, RawMeta& meta, const LoadOptions& opts, const std::string& inter);
 
-// Parses "user SEP item SEP rating SEP timestamp" lines (raw ids) into `out`, starting after
-// `skip_lines` header lines. Fast path per line, exact error messages on the slow path.
-void parse_rating_lines(std::string_view text, std::string_view sep, int64_t skip_lines,
-                        LineErrors& errs, Interactions& out);
+// Parses "user SEP item SEP rating SEP timestamp" lines (raw ids) into `out`; `text` starts at
+// line `first_line` of its file and lines numbered <= skip_lines (the header) are skipped. Fast
+// path per line, exact error messages on the slow path. Returns the number of lines in `text`.
+int64_t parse_rating_lines(std::string_view text, std::string_view sep, int64_t skip_lines,
+                           LineErrors& errs, Interactions& out, int64_t first_line = 1);
+
+// The longest line a ratings file may have; a longer one is an error (even with skip_bad_lines),
+// found after reading at most one chunk, so a runaway line costs neither memory nor time.
+inline constexpr size_t kMaxLineBytes = size_t{1} << 20;
+
+// Streams a ratings file through parse_rating_lines in chunks of whole lines, so that memory is
+// one chunk plus the parsed columns (reserved from the file size and the first chunk's line
+// lengths) instead of the whole file. `header(first_line)` (optional) sees the first line after
+// any UTF-8 byte-order mark and returns how many header lines to skip. Returns false when the
+// file holds nothing but whitespace.
+bool stream_rating_file(const std::string& path, std::string_view sep, LineErrors& errs,
+                        Interactions& out,
+                        const std::function<int64_t(std::string_view)>& header = nullptr);
+
+// For tests only: the chunk size stream_rating_file starts with (0 restores the default,
+// 4 MiB). Small chunks exercise the line carried over between chunks. Not thread-safe.
+void set_rating_chunk_bytes_for_testing(size_t bytes);
 
 // Reads a headerless ratings file DIR/name ("user SEP item SEP rating SEP timestamp" per line)
 // into ds.ratings: empty files and files without one valid rating are errors naming the file.

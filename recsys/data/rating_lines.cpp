@@ -1,11 +1,20 @@
 // recsys/data/rating_lines.cpp — the hot loop of every loader: "user SEP item SEP rating SEP ts".
 //
+// Rating files are streamed (read() in 4 MiB chunks of whole lines), never mapped or read whole:
+// a 25M-rating file then needs the parsed columns and one chunk, not the file's size on top.
 // A line is first tried on a fast path (digits only, one pass, no allocation); anything unusual
 // (signs, spaces, exponents, wrong field counts, garbage) falls back to the slow path, which
 // accepts what std::from_chars accepts and otherwise names the exact problem.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 
+#include "../../tensor/error.h"
 #include "loaders.h"
 
 namespace tg::recsys::detail {
@@ -62,6 +71,22 @@ std::string describe(std::string_view s) {
   return out;
 }
 
+std::string too_long() {
+  return "line is longer than " + std::to_string(kMaxLineBytes) +
+         " bytes (not a ratings file, or a missing line break)";
+}
+
+size_t g_chunk_bytes = 0;  // 0: kDefaultChunkBytes
+constexpr size_t kDefaultChunkBytes = size_t{4} << 20;
+
+// An open file descriptor, closed on every path out.
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
 std::string sep_name(std::string_view sep) {
   if (sep == "\t") return "TAB";
   std::string out;
@@ -80,11 +105,11 @@ std::string check_row(int64_t user, int64_t item, double rating) {
   return "";
 }
 
-void parse_rating_lines(std::string_view text, std::string_view sep, int64_t skip_lines,
-                        LineErrors& errs, Interactions& out) {
+int64_t parse_rating_lines(std::string_view text, std::string_view sep, int64_t skip_lines,
+                           LineErrors& errs, Interactions& out, int64_t first_line) {
   const char* p = text.data();
   const char* end = p + text.size();
-  int64_t line_no = 0;
+  int64_t line_no = first_line - 1;
   std::vector<std::string_view> fields;
   while (p < end) {
     ++line_no;
@@ -108,6 +133,7 @@ void parse_rating_lines(std::string_view text, std::string_view sep, int64_t ski
     std::string_view line(p, static_cast<size_t>(stop - p));
     p = nl ? nl + 1 : end;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > kMaxLineBytes) errs.fatal(line_no, too_long());
     if (line_no <= skip_lines || trim(line).empty()) continue;
     if (!is_valid_utf8(line)) {
       errs.bad(line_no, "invalid UTF-8 (unknown text encoding; expected ASCII or UTF-8)");
@@ -148,17 +174,78 @@ void parse_rating_lines(std::string_view text, std::string_view sep, int64_t ski
     }
     out.push_back(u, i, static_cast<float>(r), ts);
   }
+  return line_no - (first_line - 1);
+}
+
+void set_rating_chunk_bytes_for_testing(size_t bytes) { g_chunk_bytes = bytes; }
+
+bool stream_rating_file(const std::string& path, std::string_view sep, LineErrors& errs,
+                        Interactions& out, const std::function<int64_t(std::string_view)>& header) {
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  TG_CHECK(f.fd >= 0, "load_dataset: cannot open ", path, " (", std::strerror(errno), ")");
+  struct stat st;
+  TG_CHECK(::fstat(f.fd, &st) == 0 && S_ISREG(st.st_mode), "load_dataset: ", path,
+           " is not a regular file");
+  ::posix_fadvise(f.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  const size_t file_bytes = static_cast<size_t>(st.st_size);
+  std::vector<char> buf(std::min(g_chunk_bytes ? g_chunk_bytes : kDefaultChunkBytes,
+                                 std::max<size_t>(file_bytes, 1)));
+  size_t have = 0;  // bytes in buf: the unparsed tail of the last chunk, then new ones
+  bool eof = false, first = true, any_text = false;
+  int64_t line = 1, skip = 0;  // the number of the first line in buf; header lines
+  while (!eof || have > 0) {
+    while (!eof && have < buf.size()) {
+      ssize_t n = ::read(f.fd, buf.data() + have, buf.size() - have);
+      if (n < 0 && errno == EINTR) continue;
+      TG_CHECK(n >= 0, "load_dataset: cannot read ", path, " (", std::strerror(errno), ")");
+      eof = n == 0;
+      have += static_cast<size_t>(n);
+    }
+    std::string_view data(buf.data(), have);
+    size_t cut = have;  // parse up to the last line break; keep the unfinished line
+    if (!eof) {
+      size_t nl = data.rfind('\n');
+      cut = nl == std::string_view::npos ? 0 : nl + 1;
+    }
+    if (cut == 0 && !eof) {  // not one whole line in a full buffer: a long line or a tiny chunk
+      if (have > kMaxLineBytes + 1) errs.fatal(line, too_long());
+      buf.resize(buf.size() * 2);
+      continue;
+    }
+    size_t begin = 0;
+    if (first) {
+      first = false;
+      std::string_view body = strip_bom(data.substr(0, cut), path);
+      begin = cut - body.size();
+      if (header) {
+        std::string_view l = body.substr(0, body.find('\n'));
+        if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+        skip = header(l);
+      }
+      // Columns sized from the first chunk's mean line length (+3%): one allocation, and no
+      // doubling (which would briefly need 3x the columns) unless later lines are much shorter.
+      double lines = static_cast<double>(std::count(body.begin(), body.end(), '\n')) + 1;
+      if (!body.empty())
+        out.reserve(out.size() + static_cast<size_t>(static_cast<double>(file_bytes) /
+                                                     static_cast<double>(body.size()) * lines * 1.03) +
+                    16);
+    }
+    std::string_view part = data.substr(begin, cut - begin);
+    any_text = any_text || !trim(part).empty();
+    line += parse_rating_lines(part, sep, skip, errs, out, line);
+    std::memmove(buf.data(), buf.data() + cut, have - cut);
+    have -= cut;
+    // The unfinished line is already too long (+1: a '\r' before its '\n' does not count).
+    if (have > kMaxLineBytes + 1) errs.fatal(line, too_long());
+  }
+  return any_text;
 }
 
 void read_rating_file(Dataset& ds, const std::string& name, std::string_view sep,
                       const LoadOptions& opts) {
   std::string path = join_path(ds.dir, name);
-  FileBuffer text = read_file(path);
   LineErrors errs(path, opts.skip_bad_lines, &ds.skipped_lines);
-  std::string_view body = strip_bom(text, path);
-  if (trim(body).empty()) errs.fatal(1, "file is empty (no ratings)");
-  ds.ratings.reserve(body.size() / 20);
-  parse_rating_lines(body, sep, 0, errs, ds.ratings);
+  if (!stream_rating_file(path, sep, errs, ds.ratings)) errs.fatal(1, "file is empty (no ratings)");
   if (ds.ratings.empty()) errs.fatal(1, "no valid ratings");
 }
 

@@ -31,6 +31,11 @@ FileBuffer& FileBuffer::operator=(FileBuffer&& o) noexcept {
   return *this;
 }
 
+// Files read whole (metadata, GroupLens split files) are small: ml-25m's movies.csv is 3 MB. A
+// bigger one is refused before it is mapped, rather than paging it all in (ratings files, the big
+// ones, are streamed instead and have no such limit).
+constexpr int64_t kMaxWholeFileBytes = int64_t{256} << 20;
+
 FileBuffer read_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   TG_CHECK(fd >= 0, "load_dataset: cannot open ", path, " (", std::strerror(errno), ")");
@@ -38,6 +43,11 @@ FileBuffer read_file(const std::string& path) {
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
     TG_THROW("load_dataset: ", path, " is not a regular file");
+  }
+  if (st.st_size > kMaxWholeFileBytes) {
+    ::close(fd);
+    TG_THROW("load_dataset: ", path, ": ", static_cast<int64_t>(st.st_size),
+             " bytes is more than a metadata file may have (256 MiB)");
   }
   FileBuffer buf;
   if (st.st_size > 0) {

@@ -1,6 +1,8 @@
 // recsys/data/text.h — the parsing toolkit every loader shares (internal; not part of the API).
 //
-// Files are read whole into memory and scanned in place: no iostreams, no per-line allocation.
+// Metadata files (at most 256 MiB) are memory-mapped whole and scanned in place; ratings files,
+// the big ones, are streamed in chunks (stream_rating_file in loaders.h). No iostreams, no
+// per-line allocation.
 // Numbers go through std::from_chars (with a hand-written fast path for the common decimal forms).
 // Every problem is reported as "load_dataset: FILE:LINE: problem" — or, with skip_bad_lines,
 // counted and the line dropped (LineErrors).
@@ -34,7 +36,8 @@ class FileBuffer {
   void* map_ = nullptr;
 };
 
-// The whole file; throws tg::Error "load_dataset: cannot open FILE" when it cannot be read.
+// The whole file; throws tg::Error "load_dataset: cannot open FILE" when it cannot be read, and
+// refuses files over 256 MiB (only ratings files get that big, and they are streamed).
 FileBuffer read_file(const std::string& path);
 bool file_exists(const std::string& path);
 std::string join_path(const std::string& dir, const std::string& name);
