@@ -29,24 +29,15 @@
 
 extern char** environ;
 
+#include "temp_dir.h"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "tg_cli_bad_XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    REQUIRE(p != nullptr);
-    path = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+// A fresh temporary folder, removed with the object.
+struct TempDir : tg_test::TempDir {
+  TempDir() : tg_test::TempDir("tg_cli_bad") {}
 };
 
 void write_file(const std::string& path, const std::string& text) {

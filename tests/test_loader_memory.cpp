@@ -22,6 +22,8 @@
 
 #include "../recsys/data/loaders.h"
 
+#include "temp_dir.h"
+
 namespace fs = std::filesystem;
 using namespace tg::recsys;
 
@@ -35,22 +37,9 @@ using namespace tg::recsys;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "tg_loader_mem_XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    REQUIRE(p != nullptr);
-    path = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream out(path + "/" + name, std::ios::binary);
-    out << text;
-  }
+// A fresh temporary folder, removed with the object.
+struct TempDir : tg_test::TempDir {
+  TempDir() : tg_test::TempDir("tg_loader_mem") {}
 };
 
 template <class Fn>

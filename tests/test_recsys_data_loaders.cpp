@@ -13,29 +13,16 @@
 #include <tapegrad/recsys/data/dataset.h>
 #include <tapegrad/tensor/error.h>
 
+#include "temp_dir.h"
+
 namespace fs = std::filesystem;
 using namespace tg::recsys;
 
 namespace {
 
 // A fresh temporary folder, removed with the object.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "tg_recsys_XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    REQUIRE(p != nullptr);
-    path = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return path + "/" + name; }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream out(file(name), std::ios::binary);
-    out << text;
-  }
+struct TempDir : tg_test::TempDir {
+  TempDir() : tg_test::TempDir("tg_recsys") {}
 };
 
 // The message of the tg::Error that fn throws ("" when it does not throw).
