@@ -1,4 +1,5 @@
-// tests/temp_dir.h — a fresh temporary folder for a test, removed with the object.
+// tests/temp_dir.h — small helpers for tests that write files: a fresh temporary folder removed
+// with the object, and the message of a tg::Error.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -7,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include <tapegrad/tensor/error.h>
 
 namespace tg_test {
 
@@ -32,5 +35,16 @@ struct TempDir {
     out << text;
   }
 };
+
+// The message of the tg::Error that fn throws ("" when it does not throw).
+template <class Fn>
+std::string error_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const tg::Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 }  // namespace tg_test

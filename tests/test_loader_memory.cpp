@@ -38,19 +38,12 @@ using namespace tg::recsys;
 namespace {
 
 // A fresh temporary folder, removed with the object.
+using tg_test::error_of;
+
 struct TempDir : tg_test::TempDir {
   TempDir() : tg_test::TempDir("tg_loader_mem") {}
 };
 
-template <class Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // "VmRSS:" / "VmHWM:" from /proc/self/status, in bytes (-1 when unavailable).
 long long status_bytes(const char* key) {

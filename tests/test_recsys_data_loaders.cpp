@@ -21,20 +21,12 @@ using namespace tg::recsys;
 namespace {
 
 // A fresh temporary folder, removed with the object.
+using tg_test::error_of;
+
 struct TempDir : tg_test::TempDir {
   TempDir() : tg_test::TempDir("tg_recsys") {}
 };
 
-// The message of the tg::Error that fn throws ("" when it does not throw).
-template <class Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 const char* const kUData =
     "1\t10\t5\t100\n"
