@@ -1,6 +1,7 @@
-// tests/test_gradcheck_ops.cpp — the op table: every differentiable op's backward formula is
-// checked against float64 central finite differences (gradcheck), on contiguous, transposed,
-// sliced and broadcast inputs and each reduction dim, and its double backward (gradgradcheck).
+// tests/test_gradcheck_ops.cpp — every differentiable op's backward formula, checked against
+// float64 central finite differences (gradcheck) on the rows of the shared op table
+// (tests/op_table.h): contiguous, transposed, sliced and broadcast inputs and each reduction dim,
+// and its double backward (gradgradcheck).
 // A final test fails if any backward node recorded in autograd/functions/*.cpp has no row here.
 #include <doctest/doctest.h>
 
@@ -14,28 +15,16 @@
 
 #include <tapegrad/tapegrad.h>
 
+#include "op_table.h"
+
 namespace {
 
 using tg::DimVec;
 using tg::Tensor;
-using In = std::vector<Tensor>;
-
-enum class Layout { Contig, Transposed, Sliced };
-enum class Domain { Any, Positive, Unit };  // Unit: (0.1, 0.9)
-
-struct Input {
-  DimVec shape;
-  Layout layout = Layout::Contig;
-  Domain domain = Domain::Any;
-};
-
-struct Row {
-  std::string name;
-  std::vector<Input> inputs;
-  tg::autograd::TensorFn fn;
-  bool gradgrad = true;
-  double eps = 1e-6;
-};
+using tg_test::ops::Domain;
+using tg_test::ops::In;
+using tg_test::ops::Input;
+using tg_test::ops::Layout;
 
 tg::Generator& gen() {
   static tg::Generator g(2024);
@@ -71,167 +60,23 @@ Tensor make_input(const Input& in) {
   return leaf;
 }
 
-Input C(DimVec s, Domain d = Domain::Any) { return {s, Layout::Contig, d}; }
-Input T(DimVec s, Domain d = Domain::Any) { return {s, Layout::Transposed, d}; }
-Input S(DimVec s, Domain d = Domain::Any) { return {s, Layout::Sliced, d}; }
-
-Tensor idx(std::vector<int64_t> v, std::optional<DimVec> shape = std::nullopt) {
-  return tg::from_vector<int64_t>(v, shape);
-}
+// The CPU rows of the shared table (tests/op_table.h), as functions of their inputs alone.
+struct Row {
+  std::string name;
+  std::vector<Input> inputs;
+  tg::autograd::TensorFn fn;
+  bool gradgrad;
+  double eps;
+};
 
 std::vector<Row> op_table() {
-  using namespace tg;
-  std::vector<Row> t;
-  auto unary = [&](const std::string& name, std::function<Tensor(const Tensor&)> f,
-                   Domain d = Domain::Any) {
-    t.push_back({name, {C({3, 4}, d)}, [f](const In& x) { return f(x[0]); }});
-    t.push_back({name + "/transposed", {T({3, 4}, d)}, [f](const In& x) { return f(x[0]); }});
-    t.push_back({name + "/sliced", {S({2, 3}, d)}, [f](const In& x) { return f(x[0]); }});
-  };
-  unary("neg", [](const Tensor& x) { return -x; });
-  unary("exp", [](const Tensor& x) { return exp(x); });
-  unary("log", [](const Tensor& x) { return log(x); }, Domain::Positive);
-  unary("sqrt", [](const Tensor& x) { return sqrt(x); }, Domain::Positive);
-  unary("rsqrt", [](const Tensor& x) { return rsqrt(x); }, Domain::Positive);
-  unary("abs", [](const Tensor& x) { return abs(x); });
-  unary("sign", [](const Tensor& x) { return sign(x) * x; });  // sign itself has zero slope
-  unary("tanh", [](const Tensor& x) { return tanh(x); });
-  unary("sigmoid", [](const Tensor& x) { return sigmoid(x); });
-  unary("relu", [](const Tensor& x) { return relu(x); });
-  unary("erf", [](const Tensor& x) { return erf(x); });
-  unary("gelu", [](const Tensor& x) { return gelu(x); });
-  unary("softplus", [](const Tensor& x) { return softplus(x, 2.0, 1.0); });
-  unary("clamp", [](const Tensor& x) { return clamp(x, -0.5, 0.7); });
-  unary("clamp_min", [](const Tensor& x) { return clamp(x, 0.1, std::nullopt); });
-  unary("pow_scalar", [](const Tensor& x) { return pow(x, 2.5); }, Domain::Positive);
-  unary("rpow_scalar", [](const Tensor& x) { return pow(Scalar(1.7), x); });
-
-  // Binary ops: same shape, broadcast both ways, transposed and sliced operands.
-  auto binary = [&](const std::string& name, std::function<Tensor(const Tensor&, const Tensor&)> f,
-                    Domain da = Domain::Any, Domain db = Domain::Any) {
-    auto g = [f](const In& x) { return f(x[0], x[1]); };
-    t.push_back({name, {C({3, 4}, da), C({3, 4}, db)}, g});
-    t.push_back({name + "/broadcast", {C({3, 1}, da), C({4}, db)}, g});
-    t.push_back({name + "/broadcast_scalar", {C({2, 3}, da), C({}, db)}, g});
-    t.push_back({name + "/transposed", {T({3, 4}, da), C({3, 4}, db)}, g});
-    t.push_back({name + "/sliced", {C({2, 3}, da), S({2, 3}, db)}, g});
-  };
-  binary("add", [](const Tensor& a, const Tensor& b) { return a + b; });
-  binary("add_alpha", [](const Tensor& a, const Tensor& b) { return add(a, b, 2.5); });
-  binary("sub", [](const Tensor& a, const Tensor& b) { return sub(a, b, 0.5); });
-  binary("mul", [](const Tensor& a, const Tensor& b) { return a * b; });
-  binary("div", [](const Tensor& a, const Tensor& b) { return a / b; }, Domain::Any, Domain::Positive);
-  binary("pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); }, Domain::Positive);
-  binary("maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); });
-  binary("minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); });
-  t.push_back({"where", {C({3, 4}), C({4})}, [](const In& x) {
-                 return where(gt(x[0].detach(), 0.0), x[0], x[1]);
-               }});
-  t.push_back({"masked_fill", {T({3, 4})}, [](const In& x) {
-                 return masked_fill(x[0], lt(x[0].detach(), 0.0), 0.25);
-               }});
-  t.push_back({"mixed_dtype", {C({3})}, [](const In& x) {
-                 return (x[0].to(kFloat32) * tg::ones({3}, kFloat32)).to(kFloat64);
-               }, true, 1e-2});
-
-  // Reductions over all dims, each dim, keepdim, on a transposed input.
-  auto reduction = [&](const std::string& name, std::function<Tensor(const Tensor&, const DimVec&, bool)> f,
-                       Domain d = Domain::Any) {
-    t.push_back({name + "/all", {C({3, 4}, d)}, [f](const In& x) { return f(x[0], {}, false); }});
-    t.push_back({name + "/dim0", {C({3, 4}, d)}, [f](const In& x) { return f(x[0], {0}, false); }});
-    t.push_back({name + "/dim1_keepdim", {C({3, 4}, d)}, [f](const In& x) { return f(x[0], {1}, true); }});
-    t.push_back({name + "/dims_0_2", {C({2, 3, 2}, d)}, [f](const In& x) { return f(x[0], {0, 2}, false); }});
-    t.push_back({name + "/neg_dim_transposed", {T({3, 4}, d)}, [f](const In& x) { return f(x[0], {-1}, false); }});
-  };
-  reduction("sum", [](const Tensor& x, const DimVec& d, bool k) { return sum(x, d, k); });
-  reduction("mean", [](const Tensor& x, const DimVec& d, bool k) { return mean(x, d, k); });
-  reduction("prod", [](const Tensor& x, const DimVec& d, bool k) { return prod(x, d, k); }, Domain::Positive);
-  reduction("var", [](const Tensor& x, const DimVec& d, bool k) { return var(x, d, 1, k); });
-  reduction("std", [](const Tensor& x, const DimVec& d, bool k) { return tg::std(x, d, 1, k); });
-  reduction("amax", [](const Tensor& x, const DimVec& d, bool k) { return amax(x, d, k); });
-  reduction("amin", [](const Tensor& x, const DimVec& d, bool k) { return amin(x, d, k); });
-  reduction("norm2", [](const Tensor& x, const DimVec& d, bool k) { return norm(x, 2.0, d, k); });
-  reduction("norm3", [](const Tensor& x, const DimVec& d, bool k) { return norm(x, 3.0, d, k); });
-  reduction("logsumexp", [](const Tensor& x, const DimVec& d, bool k) { return logsumexp(x, d.empty() ? DimVec{0, 1} : d, k); });
-  t.push_back({"prod/with_one_zero", {C({3})}, [](const In& x) {
-                 return prod(x[0] * tensor({1.0, 0.0, 1.0}, kFloat64));
-               }});
-  t.push_back({"max_dim", {C({3, 4})}, [](const In& x) { return std::get<0>(max(x[0], 1)); }});
-  t.push_back({"max_dim_keepdim_transposed", {T({3, 4})}, [](const In& x) { return std::get<0>(max(x[0], 0, true)); }});
-  t.push_back({"min_dim", {C({3, 4})}, [](const In& x) { return std::get<0>(min(x[0], -1)); }});
-  t.push_back({"max_all", {C({3, 4})}, [](const In& x) { return max(x[0]); }});
-
-  // Linear algebra: every matmul shape rule.
-  auto mmrow = [&](const std::string& name, std::vector<Input> in) {
-    t.push_back({name, in, [](const In& x) { return matmul(x[0], x[1]); }});
-  };
-  mmrow("matmul/2d", {C({3, 4}), C({4, 2})});
-  mmrow("matmul/2d_transposed", {T({3, 4}), T({4, 2})});
-  mmrow("matmul/1d_1d", {C({4}), C({4})});
-  mmrow("matmul/1d_2d", {C({4}), C({4, 2})});
-  mmrow("matmul/2d_1d", {C({3, 4}), C({4})});
-  mmrow("matmul/batched", {C({2, 3, 4}), C({2, 4, 2})});
-  mmrow("matmul/batched_broadcast", {C({2, 1, 3, 4}), C({3, 4, 2})});
-  mmrow("matmul/batched_2d", {C({2, 3, 4}), S({4, 2})});
-  t.push_back({"mm", {C({2, 3}), C({3, 2})}, [](const In& x) { return mm(x[0], x[1]); }});
-  t.push_back({"bmm", {C({2, 2, 3}), T({2, 3, 2})}, [](const In& x) { return bmm(x[0], x[1]); }});
-  t.push_back({"addmm", {C({2}), C({3, 4}), C({4, 2})}, [](const In& x) { return addmm(x[0], x[1], x[2], 0.5, 2.0); }});
-  t.push_back({"addmm/full_bias", {C({3, 2}), T({3, 4}), C({4, 2})}, [](const In& x) { return addmm(x[0], x[1], x[2]); }});
-  t.push_back({"outer", {C({3}), C({2})}, [](const In& x) { return outer(x[0], x[1]); }});
-  t.push_back({"dot", {C({4}), S({4})}, [](const In& x) { return dot(x[0], x[1]); }});
-
-  // Indexing.
-  t.push_back({"index_select/dim0_repeats", {C({4, 3})}, [](const In& x) { return index_select(x[0], 0, idx({2, 0, 2})); }});
-  t.push_back({"index_select/dim1_transposed", {T({3, 4})}, [](const In& x) { return index_select(x[0], 1, idx({3, 1})); }});
-  t.push_back({"embedding", {C({5, 3})}, [](const In& x) { return embedding(x[0], idx({4, 0, 4, 1}, DimVec{2, 2})); }});
-  t.push_back({"embedding/sparse_grad", {C({5, 3})}, [](const In& x) { return embedding(x[0], idx({4, 0, 4, 1}, DimVec{2, 2}), true); }});
-  t.push_back({"take", {T({3, 4})}, [](const In& x) { return take(x[0], idx({0, 5, -1})); }});
-  t.push_back({"gather", {C({3, 4})}, [](const In& x) { return gather(x[0], 1, idx({0, 3, 3, 1, 2, 2}, DimVec{3, 2})); }});
-  t.push_back({"scatter", {C({3, 4}), C({2, 4})}, [](const In& x) {
-                 return scatter(x[0], 0, idx({0, 2, 1, 0, 2, 1, 0, 2}, DimVec{2, 4}), x[1]);
-               }});
-  t.push_back({"scatter/src_larger", {C({3, 4}), C({3, 4})}, [](const In& x) {
-                 return scatter(x[0], 1, idx({1, 0, 3}, DimVec{3, 1}), x[1]);
-               }, false});
-  t.push_back({"scatter_value", {C({3, 4})}, [](const In& x) { return scatter(x[0], 1, idx({1, 0, 3}, DimVec{3, 1}), tg::Scalar(2.0)); }});
-  t.push_back({"scatter_add", {C({3, 4}), C({2, 4})}, [](const In& x) {
-                 return scatter_add(x[0], 0, idx({0, 0, 1, 2, 2, 2, 1, 0}, DimVec{2, 4}), x[1]);
-               }});
-  t.push_back({"index_add", {C({4, 3}), C({3, 3})}, [](const In& x) { return index_add(x[0], 0, idx({1, 3, 1}), x[1], 0.5); }});
-  t.push_back({"cat", {C({2, 3}), T({2, 2}), C({2, 1})}, [](const In& x) { return cat({x[0], x[1], x[2]}, 1); }});
-  t.push_back({"stack", {C({2, 3}), S({2, 3})}, [](const In& x) { return stack({x[0], x[1]}, 1); }});
-  t.push_back({"split", {C({5, 2})}, [](const In& x) { auto p = split(x[0], 2, 0); return p[1] * p[2].sum(); }});
-  t.push_back({"chunk", {C({2, 6})}, [](const In& x) { auto p = chunk(x[0], 3, 1); return p[0] * p[2]; }});
-  t.push_back({"topk", {C({3, 5})}, [](const In& x) { return std::get<0>(topk(x[0], 2, 1)); }});
-  t.push_back({"topk/smallest_dim0", {T({4, 3})}, [](const In& x) { return std::get<0>(topk(x[0], 2, 0, false)); }});
-  t.push_back({"sort", {C({2, 4})}, [](const In& x) { return std::get<0>(sort(x[0], -1, true)); }});
-
-  // Neural-network functions.
-  t.push_back({"softmax", {C({3, 4})}, [](const In& x) { return softmax(x[0], 1); }});
-  t.push_back({"softmax/dim0_transposed", {T({3, 4})}, [](const In& x) { return softmax(x[0], 0); }});
-  t.push_back({"log_softmax", {C({3, 4})}, [](const In& x) { return log_softmax(x[0], -1); }});
-  t.push_back({"log_softmax/dim0_sliced", {S({3, 2})}, [](const In& x) { return log_softmax(x[0], 0); }});
-  t.push_back({"dropout", {C({4, 4})}, [](const In& x) {
-                 tg::Generator g(3);  // the same mask on every evaluation
-                 return dropout(x[0], 0.5, true, &g);
-               }});
-
-  // Views and conversions.
-  t.push_back({"view", {C({3, 4})}, [](const In& x) { return x[0].view({2, 6}) * 2.0; }});
-  t.push_back({"reshape_copy", {T({3, 4})}, [](const In& x) { return x[0].reshape({12}) * 2.0; }});
-  t.push_back({"transpose", {C({2, 3, 4})}, [](const In& x) { return x[0].transpose(0, 2).contiguous(); }});
-  t.push_back({"transpose_same_dim", {C({2, 3})}, [](const In& x) { return x[0].transpose(1, 1) * 1.5; }});
-  t.push_back({"permute", {C({2, 3, 4})}, [](const In& x) { return x[0].permute({2, 0, 1}) * 3.0; }});
-  t.push_back({"narrow", {C({4, 3})}, [](const In& x) { return x[0].narrow(0, 1, 2) * 2.0; }});
-  t.push_back({"slice_step", {T({3, 5})}, [](const In& x) { return x[0].slice(1, 0, 5, 2) * 2.0; }});
-  t.push_back({"select", {C({3, 4})}, [](const In& x) { return x[0].select(1, 2) * x[0].select(0, 1).sum(); }});
-  t.push_back({"expand", {C({3, 1})}, [](const In& x) { return x[0].expand({2, 3, 4}) * 2.0; }});
-  t.push_back({"squeeze", {C({3, 1, 2})}, [](const In& x) { return x[0].squeeze() * 2.0; }});
-  t.push_back({"squeeze_dim", {C({3, 1, 2})}, [](const In& x) { return x[0].squeeze(1) * 2.0; }});
-  t.push_back({"unsqueeze", {C({3, 2})}, [](const In& x) { return x[0].unsqueeze(1) * 2.0; }});
-  t.push_back({"flatten", {T({3, 4})}, [](const In& x) { return x[0].flatten() * 2.0; }});
-  t.push_back({"clone", {S({3, 2})}, [](const In& x) { return x[0].clone() * 2.0; }});
-  return t;
+  std::vector<Row> rows;
+  for (auto& r : tg_test::ops::op_table()) {
+    if (r.large) continue;
+    tg::autograd::TensorFn fn = [f = r.fn](const In& x) { return f(x, tg::Device{tg::kCPU}); };
+    rows.push_back({r.name, r.inputs, fn, r.gradgrad, r.eps});
+  }
+  return rows;
 }
 
 // Names of the backward nodes reachable from t's grad_fn.
