@@ -6,8 +6,9 @@
 //   recsys_epoch/<model>/u1.base/b1024: one epoch — a shuffled pass over u1.base (80,000 ratings)
 //       in batches of 1024 (BatchIterator builds the batch tensors), one step per batch, no
 //       evaluation. time per iteration = seconds per epoch; items = ratings per epoch.
-// Models, built through their own classes with the tuned defaults of recsys/models (only the
-// batch size is the benchmark's):
+// Models, built through their own classes with the tuned defaults of recsys/models, except the
+// batch size and the settings that decide the work per step, which are pinned to the PyTorch
+// twins' (dims and tower, see pin_to_twin):
 //   mf        BiasedMf: dim 32, sparse embeddings + SparseAdam, L2 on touched rows
 //   deep_mf   DeepMf: dim 16, tower [32, 64, 32, 1] (ReLU, dropout 0.2); SparseAdam + Adam
 //   ncf_mlp   DeepMf at dim 64: the NCF-MLP tower 128-64-32 (-> 1)
@@ -28,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <tapegrad/recsys/data/dataset.h>
@@ -102,9 +104,28 @@ struct Trainer {
   }
 };
 
+// The PyTorch twins (bench/pytorch/bench_recsys.py) build the models as they were when the suite
+// was written: biased MF at dim 32 with the L2 on the biases at the full weight decay, deep MF /
+// NCF-MLP with the tower [2d, 64, 32, 1] over [p_u, q_i] (dropout 0.2) and no bias L2. The models'
+// tuned defaults move as the models are tuned (model Options, recsys/models), so the benchmark pins
+// the settings that decide the work per step to the twins' values, where the model has them; a
+// model without an Options field simply has the twin's behaviour built in.
+template <class M>
+void pin_to_twin(M& m) {
+  if constexpr (requires { m.options().product; }) m.options().product = false;
+  if constexpr (requires { m.options().hidden; }) m.options().hidden = 64;
+  if constexpr (requires { m.options().dropout; }) m.options().dropout = 0.2;
+  if constexpr (std::is_same_v<M, Exposed<tg::recsys::BiasedMf>>) {
+    if constexpr (requires { m.options().bias_reg; }) m.options().bias_reg = 1.0;
+  } else {
+    if constexpr (requires { m.options().bias_reg; }) m.options().bias_reg = 0.0;
+  }
+}
+
 template <class M>
 Trainer make_trainer(int64_t dim) {
   auto m = std::make_shared<Exposed<M>>();
+  pin_to_twin(*m);
   TrainConfig cfg;
   cfg.dim = dim;  // -1: the model's default
   cfg.quiet = true;
@@ -117,10 +138,11 @@ Trainer make_trainer(int64_t dim) {
 }
 
 Trainer make_model(const std::string& name) {
-  if (name == "mf") return make_trainer<tg::recsys::BiasedMf>(-1);
-  if (name == "deep_mf") return make_trainer<tg::recsys::DeepMf>(-1);
+  // The twins' dims (the models' own defaults may differ, see pin_to_twin).
+  if (name == "mf") return make_trainer<tg::recsys::BiasedMf>(32);
+  if (name == "deep_mf") return make_trainer<tg::recsys::DeepMf>(16);
   if (name == "ncf_mlp") return make_trainer<tg::recsys::DeepMf>(64);
-  if (name == "wide_deep") return make_trainer<tg::recsys::WideDeep>(-1);
+  if (name == "wide_deep") return make_trainer<tg::recsys::WideDeep>(32);
   TG_THROW("bench_recsys: unknown model ", name);
 }
 

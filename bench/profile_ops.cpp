@@ -3,7 +3,8 @@
 // Runs one op in a loop with nothing else around it, so a profile shows only that op:
 //   valgrind --tool=callgrind --toggle-collect='*run_loop*' build/bin/profile_ops sigmoid 1048576 20
 // ops: overhead_add, add, exp, sigmoid, relu, sum_dim1, sum_dim0, amax_dim1, softmax_dim1,
-//      mm (n = side), index_select (n = batch), gather_dim1 (n = side), topk (n = items)
+//      mm (n = side), index_select (n = batch), gather_dim1 (n = side), topk (n = items),
+//      rand, dropout (p = 0.2, training)
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -28,6 +29,8 @@ __attribute__((noinline)) void run_loop(const std::string& op, const tg::Tensor&
     else if (op == "index_select") y = tg::index_select(a, 0, b);
     else if (op == "gather_dim1") y = tg::gather(a, 1, b);
     else if (op == "topk") y = std::get<0>(tg::topk(a, 10, 1));
+    else if (op == "rand") y = tg::rand(a.sizes(), nullptr, a.dtype());
+    else if (op == "dropout") y = tg::dropout(a, 0.2, true);
     else {
       std::fprintf(stderr, "profile_ops: unknown op %s\n", op.c_str());
       std::exit(2);

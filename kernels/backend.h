@@ -74,8 +74,10 @@ class Backend {
                        int64_t high) = 0;
 
   // Optional fused optimizer updates. A backend that has one updates the tensors in place and
-  // returns true; otherwise (the default, and always on the CPU) it returns false and the optimizer
-  // runs its reference sequence of primitives. The caller bumps the version counters.
+  // returns true; otherwise (the default, or a layout it does not take) it returns false and the
+  // optimizer runs its reference sequence of primitives. The CPU and CUDA backends have both; the
+  // CPU's give the reference's bits (tests/test_fused_ops.cpp). The caller bumps the version
+  // counters.
   struct AdamStep {
     double lr, beta1, beta2, eps, weight_decay, bias_correction1, bias_correction2;
     bool decoupled;  // AdamW: p *= 1 - lr * weight_decay instead of grad += weight_decay * p

@@ -42,6 +42,7 @@ struct UnaryParams {
   _(Erf, true, false)          \
   _(Softplus, true, false)     \
   _(Clamp, false, false)       \
+  _(DropoutMask, true, false)  \
   _(LogicalNot, false, true)
 
 #define TG_BINARY_OPS(_)       \
@@ -60,7 +61,8 @@ struct UnaryParams {
   _(Ge, false, true)           \
   _(LogicalAnd, false, true)   \
   _(LogicalOr, false, true)    \
-  _(LogicalXor, false, true)
+  _(LogicalXor, false, true)   \
+  _(ReluBackward, false, false)
 
 #define TG_ENUM_ENTRY(name, f, b) name,
 enum class UnaryOp : uint8_t { TG_UNARY_OPS(TG_ENUM_ENTRY) };
@@ -136,6 +138,14 @@ struct ClampF {
     return x;
   }
 };
+// dropout's scaled keep mask from uniforms in [0, 1): u >= p ? scale : 0 (a = p, b = scale), with
+// p and scale rounded to T first, as ge(u, p) and mul(keep, scale) on a T tensor round them.
+struct DropoutMaskF {
+  UnaryParams p;
+  template <class T> TG_HD T operator()(T x) const {
+    return x >= static_cast<T>(p.a) ? static_cast<T>(p.b) : T(0);
+  }
+};
 struct LogicalNotF { UnaryParams p; template <class T> TG_HD bool operator()(T x) const { return !(x != T(0)); } };
 
 // ---- binary functors: R operator()(T a, T b); `alpha` scales b for Add/Sub ---------------------
@@ -181,6 +191,11 @@ struct LtF { double alpha; template <class T> TG_HD bool operator()(T a, T b) co
 struct LeF { double alpha; template <class T> TG_HD bool operator()(T a, T b) const { return a <= b; } };
 struct GtF { double alpha; template <class T> TG_HD bool operator()(T a, T b) const { return a > b; } };
 struct GeF { double alpha; template <class T> TG_HD bool operator()(T a, T b) const { return a >= b; } };
+// relu's backward, g = a and the relu output y = b: the bits of mul(g, (y > 0) as T), in one pass
+// (g * 0 keeps its sign and NaN).
+struct ReluBackwardF { double alpha; template <class T> TG_HD T operator()(T a, T b) const {
+  if constexpr (std::is_same_v<T, bool>) return b && a;
+  else return b > T(0) ? a : static_cast<T>(a * T(0)); } };
 struct LogicalAndF { double alpha; template <class T> TG_HD bool operator()(T a, T b) const { return (a != T(0)) && (b != T(0)); } };
 struct LogicalOrF { double alpha; template <class T> TG_HD bool operator()(T a, T b) const { return (a != T(0)) || (b != T(0)); } };
 struct LogicalXorF { double alpha; template <class T> TG_HD bool operator()(T a, T b) const { return (a != T(0)) != (b != T(0)); } };

@@ -64,8 +64,7 @@ void Adam::step() {
       require_dense(grad, gi, pi, p);
       ParamState& s = state_for(p, group);
       const int64_t t = ++s.step;
-      if (!amsgrad && !p.device().is_cpu() &&
-          kernels::backend(p.device()).fused_adam(
+      if (!amsgrad && kernels::backend(p.device()).fused_adam(
               p, grad, s.at("exp_avg"), s.at("exp_avg_sq"),
               {lr, beta1, beta2, eps, weight_decay, 1.0 - std::pow(beta1, static_cast<double>(t)),
                1.0 - std::pow(beta2, static_cast<double>(t)), decoupled_})) {

@@ -64,7 +64,7 @@ void SparseAdam::step() {
       if (values.numel() == 0) continue;
       Tensor& m = s.at("exp_avg");
       Tensor& v = s.at("exp_avg_sq");
-      if (!p.device().is_cpu()) {  // GPU: one fused kernel over the touched rows, if it fits
+      {  // one fused pass over the touched rows when the backend has one (CPU, CUDA)
         const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(t));
         const double bc2 = 1.0 - std::pow(beta2, static_cast<double>(t));
         if (kernels::backend(p.device()).fused_sparse_adam(

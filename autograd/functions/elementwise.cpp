@@ -162,7 +162,12 @@ Tensor relu(const Tensor& x) {
   Tensor out = unary_op("relu", UnaryOp::Relu, x, Rule::NoBool);
   if (autograd::needs_grad(x))
     autograd::record("ReluBackward0", out, {x}, [r = autograd::save_output(out)](const Tensor& g, const Needs&) {
-      return Grads{mul(g, gt(r.unpack().detach(), 0).to(g.dtype()))};  // 1 where x > 0
+      Tensor y = r.unpack().detach();
+      // One fused pass with the same bits as the formula below, unless the gradient itself is
+      // being differentiated (create_graph) or the dtypes differ.
+      if (!autograd::needs_grad(g) && g.dtype() == y.dtype() && g.sizes() == y.sizes())
+        return Grads{binary_op("relu_backward", BinaryOp::ReluBackward, g, y, Rule::NoBool)};
+      return Grads{mul(g, gt(y, 0).to(g.dtype()))};  // 1 where x > 0
     });
   return out;
 }
@@ -262,7 +267,12 @@ Tensor mul(const Tensor& a, const Tensor& b) {
   if (autograd::needs_grad(a, b))
     autograd::record("MulBackward0", out, {a, b},
                      [sa = autograd::save_if(autograd::tensor_requires_grad(b), a),
-                      sb = autograd::save_if(autograd::tensor_requires_grad(a), b)](const Tensor& g, const Needs& need) {
+                      sb = autograd::save_if(autograd::tensor_requires_grad(a), b),
+                      square = a.is_same(b)](const Tensor& g, const Needs& need) {
+      if (square && need[0] && need[1]) {  // x * x: both gradients are g * x, computed once
+        Tensor t = mul(g, sb.unpack());
+        return Grads{t, t};
+      }
       return Grads{need[0] ? mul(g, sb.unpack()) : Tensor(), need[1] ? mul(g, sa.unpack()) : Tensor()};
     });
   return out;

@@ -127,18 +127,30 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta, 
   Tensor out = empty({1, shape[0], shape[1]}, a.dtype(), a.device());
   auto& be = detail::backend_of(a, "addmm");
   double bt = beta.to_double();
-  if (bt != 0) be.copy(bias.expand(shape).unsqueeze(0), out);
-  if (out.numel() > 0) be.gemm(a.unsqueeze(0), b.unsqueeze(0), out, alpha.to_double(), bt);
+  if (bt == 1.0 && alpha.to_double() == 1.0 && is_floating(a.dtype())) {
+    // nn.Linear's case: out = A B, then out += bias in one broadcast pass. The same bits as the
+    // general path below (bias + A B there, with A B formed in a temporary), without its
+    // temporary, its extra pass over the output and the row-by-row broadcast copy of the bias.
+    if (out.numel() > 0) be.gemm(a.unsqueeze(0), b.unsqueeze(0), out, 1.0, 0.0);
+    be.binary(kernels::BinaryOp::Add, 1.0, out, bias.expand(shape).unsqueeze(0), out);
+  } else {
+    if (bt != 0) be.copy(bias.expand(shape).unsqueeze(0), out);
+    if (out.numel() > 0) be.gemm(a.unsqueeze(0), b.unsqueeze(0), out, alpha.to_double(), bt);
+  }
   out = out.squeeze(0);
   if (autograd::needs_grad(bias, a, b))
     autograd::record("AddmmBackward0", out, {bias, a, b},
                      [sa = autograd::save_if(autograd::tensor_requires_grad(b), a),
                       sb = autograd::save_if(autograd::tensor_requires_grad(a), b), beta, alpha](const Tensor& g, const Needs& need) {
       // d bias = beta G (summed to bias's shape), dA = alpha G B^T, dB = alpha A^T G
+      // (A factor of exactly 1 is skipped: x * 1 == x, and it saves a pass over each gradient.)
       double al = alpha.to_double();
-      return Grads{need[0] ? mul(g, beta) : Tensor(),
-                   need[1] ? mul(mm(g, sb.unpack().t()), al) : Tensor(),
-                   need[2] ? mul(mm(sa.unpack().t(), g), al) : Tensor()};
+      auto scaled = [](const Tensor& t, const Scalar& s) {
+        return s.to_double() != 1.0 || autograd::needs_grad(t) ? mul(t, s) : t;
+      };
+      return Grads{need[0] ? scaled(g, beta) : Tensor(),
+                   need[1] ? scaled(mm(g, sb.unpack().t()), Scalar(al)) : Tensor(),
+                   need[2] ? scaled(mm(sa.unpack().t(), g), Scalar(al)) : Tensor()};
     });
   return out;
 }

@@ -52,8 +52,14 @@ Tensor dropout(const Tensor& x, double p, bool train, Generator* gen) {
   TG_CHECK(is_floating(x.dtype()), "dropout: expected a floating dtype, got ",
            dtype_name(x.dtype()));
   if (p == 1.0) return zeros_like(x);
-  Tensor keep = ge(rand(x.sizes(), gen, x.dtype(), x.device()), Scalar(p));
-  return mul(x, mul(keep.to(x.dtype()), Scalar(1.0 / (1.0 - p))));
+  // mask = (u >= p) * 1/(1-p) for uniforms u: one pass in place over the uniforms, with the bits of
+  // mul(ge(u, p).to(dtype), 1/(1-p)) (kernels/functors.h, DropoutMaskF).
+  Tensor mask = rand(x.sizes(), gen, x.dtype(), x.device());
+  kernels::UnaryParams prm;
+  prm.a = p;
+  prm.b = 1.0 / (1.0 - p);
+  detail::backend_of(x, "dropout").unary(kernels::UnaryOp::DropoutMask, prm, mask, mask);
+  return mul(x, mask);
 }
 
 }  // namespace tg

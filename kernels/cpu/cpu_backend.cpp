@@ -1,7 +1,13 @@
 // kernels/cpu/cpu_backend.cpp — the CPU backend object: memory, plus forwarding to the kernels.
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "../../autograd/grad_mode.h"
 #include "cpu_kernels.h"
@@ -24,6 +30,120 @@ void split_around(const DimVec& sizes, int dim, int64_t& a, int64_t& r, int64_t&
 }
 
 namespace {
+
+// Fused optimizer updates: one pass per parameter (per touched row for SparseAdam) instead of the
+// ~10 elementwise ops of the reference sequence in optim/adam.cpp and optim/sparse_adam.cpp.
+// Each follows the reference expression by expression, in the parameter's dtype, with the
+// constants rounded to T as the reference's scalar operands are; each product and sum is its own
+// statement and nothing is contracted into an FMA, so the results are bitwise those of the
+// reference ops (tests/test_fused_ops.cpp) — as the CUDA kernels (kernels/cuda/optim.cu) do.
+bool same_layout(const Tensor& a, const Tensor& b) {
+  return a.dtype() == b.dtype() && a.sizes() == b.sizes() && a.is_contiguous() &&
+         b.is_contiguous();
+}
+
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#define TG_NO_CONTRACT
+#elif defined(__GNUC__)
+#define TG_NO_CONTRACT __attribute__((optimize("fp-contract=off")))
+#else
+#define TG_NO_CONTRACT
+#endif
+
+// y[i] = sqrt(y[i]) for i < n: sqrtps / sqrtpd (as exact as the scalar sqrt). A plain std::sqrt
+// loop is not vectorised: with errno semantics GCC keeps a branch to the libm call per element.
+template <class T>
+void sqrt_inplace(T* y, int64_t n) {
+  int64_t i = 0;
+#if defined(__SSE2__)
+  if constexpr (std::is_same_v<T, float>) {
+    for (; i + 4 <= n; i += 4) _mm_storeu_ps(y + i, _mm_sqrt_ps(_mm_loadu_ps(y + i)));
+  } else {
+    for (; i + 2 <= n; i += 2) _mm_storeu_pd(y + i, _mm_sqrt_pd(_mm_loadu_pd(y + i)));
+  }
+#endif
+  for (; i < n; ++i) y[i] = std::sqrt(y[i]);
+}
+
+template <class T>
+TG_NO_CONTRACT void adam_range(T* p, const T* grad, T* m, T* v, int64_t b, int64_t e, T beta1,
+                               T one_minus_beta1, T beta2, T one_minus_beta2, T weight_decay,
+                               T decay_factor, bool decoupled, T sqrt_bc2, T eps, T step_size) {
+  constexpr int64_t kBlock = 256;
+  T root[kBlock];
+  for (int64_t b0 = b; b0 < e; b0 += kBlock) {
+    const int64_t n = e - b0 < kBlock ? e - b0 : kBlock;
+    T* __restrict pp = p + b0;
+    T* __restrict mp = m + b0;
+    T* __restrict vp = v + b0;
+    const T* __restrict gp = grad + b0;
+    for (int64_t i = 0; i < n; ++i) {
+      T g = gp[i];
+      if (!decoupled && weight_decay != T(0)) {
+        const T wp = weight_decay * pp[i];  // add(grad, p, wd)
+        g = g + wp;
+      }
+      const T m1 = mp[i] * beta1;  // m.mul_(b1).add_(g, 1 - b1)
+      const T m2 = one_minus_beta1 * g;
+      mp[i] = m1 + m2;
+      const T v1 = vp[i] * beta2;  // v.mul_(b2).add_(g * g, 1 - b2)
+      const T gg = g * g;
+      const T v2 = one_minus_beta2 * gg;
+      const T vi = v1 + v2;
+      vp[i] = vi;
+      root[i] = vi;
+    }
+    sqrt_inplace(root, n);
+    for (int64_t i = 0; i < n; ++i) {
+      T pi = pp[i];
+      if (decoupled) pi = pi * decay_factor;  // p.mul_(1 - lr * wd), before the step
+      const T s = root[i] / sqrt_bc2;  // sqrt(v).div_(sqrt(bc2)).add_(eps)
+      const T denom = s + eps;
+      const T q = mp[i] / denom;  // p.sub_(m / denom, step_size)
+      const T sq = step_size * q;
+      pp[i] = pi - sq;
+    }
+  }
+}
+
+template <class T>
+TG_NO_CONTRACT void sparse_adam_rows(T* p, T* m, T* v, const int64_t* rows, const T* values,
+                                     int64_t j0, int64_t j1, int64_t d, T one_minus_beta1,
+                                     T one_minus_beta2, T eps, T neg_step_size) {
+  for (int64_t j = j0; j < j1; ++j) {
+    T* __restrict pr = p + rows[j] * d;
+    T* __restrict mr = m + rows[j] * d;
+    T* __restrict vr = v + rows[j] * d;
+    const T* __restrict g = values + j * d;
+    constexpr int64_t kBlock = 256;
+    T root[kBlock];
+    for (int64_t c0 = 0; c0 < d; c0 += kBlock) {
+      const int64_t n = d - c0 < kBlock ? d - c0 : kBlock;
+      for (int64_t c = c0; c < c0 + n; ++c) {
+        const T old_m = mr[c], old_v = vr[c];
+        const T m_diff = g[c] - old_m;  // sub(values, old_m).mul_(1 - b1)
+        const T m_update = m_diff * one_minus_beta1;
+        const T g2 = g[c] * g[c];  // mul(g, g).sub_(old_v).mul_(1 - b2)
+        const T v_diff = g2 - old_v;
+        const T v_update = v_diff * one_minus_beta2;
+        // add_sparse_(m, m_update) is index_add with alpha 1; the reference's numer =
+        // m_update + old_m and v_update + old_v are these same sums (addition commutes)
+        const T new_v = old_v + v_update;
+        mr[c] = old_m + m_update;
+        vr[c] = new_v;
+        root[c - c0] = new_v;
+      }
+      sqrt_inplace(root, n);
+      for (int64_t c = c0; c < c0 + n; ++c) {
+        const T denom = root[c - c0] + eps;
+        const T q = mr[c] / denom;
+        const T step = neg_step_size * q;  // add_sparse_(p, numer / denom, -step_size)
+        pr[c] = pr[c] + step;
+      }
+    }
+  }
+}
 
 class CpuBackend final : public Backend {
  public:
@@ -113,6 +233,59 @@ class CpuBackend final : public Backend {
   }
   void randint(const Tensor& out, uint64_t s, uint64_t o, int64_t lo, int64_t hi) override {
     cpu::randint(out, s, o, lo, hi);
+  }
+
+  bool fused_adam(const Tensor& p, const Tensor& grad, const Tensor& m, const Tensor& v,
+                  const AdamStep& s) override {
+    if (!is_floating(p.dtype()) || !same_layout(p, grad) || !same_layout(p, m) ||
+        !same_layout(p, v))
+      return false;
+    const int64_t n = p.numel();
+    if (n == 0) return true;
+    dispatch_floating(p.dtype(), "adam", [&]<class T>() {
+      T* pp = static_cast<T*>(p.data_ptr());
+      const T* gp = static_cast<const T*>(grad.data_ptr());
+      T* mp = static_cast<T*>(m.data_ptr());
+      T* vp = static_cast<T*>(v.data_ptr());
+      parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+        adam_range<T>(pp, gp, mp, vp, b, e, static_cast<T>(s.beta1),
+                      static_cast<T>(1.0 - s.beta1), static_cast<T>(s.beta2),
+                      static_cast<T>(1.0 - s.beta2), static_cast<T>(s.weight_decay),
+                      static_cast<T>(1.0 - s.lr * s.weight_decay), s.decoupled,
+                      static_cast<T>(std::sqrt(s.bias_correction2)), static_cast<T>(s.eps),
+                      static_cast<T>(s.lr / s.bias_correction1));
+      });
+    });
+    return true;
+  }
+  bool fused_sparse_adam(const Tensor& p, const Tensor& m, const Tensor& v, const Tensor& rows,
+                         const Tensor& values, const SparseAdamStep& s) override {
+    if (!is_floating(p.dtype()) || p.dim() < 1 || !same_layout(p, m) || !same_layout(p, v) ||
+        values.dtype() != p.dtype() || !values.is_contiguous() || !rows.is_contiguous() ||
+        rows.dtype() != kInt64 || values.dim() != p.dim() || values.size(0) != rows.numel() ||
+        values.numel() != rows.numel() * (p.size(0) ? p.numel() / p.size(0) : 0))
+      return false;
+    const int64_t nrows = rows.numel();
+    const int64_t d = p.size(0) ? p.numel() / p.size(0) : 0;
+    if (nrows * d == 0) return true;
+    const int64_t* rp = static_cast<const int64_t*>(rows.data_ptr());
+    const int64_t limit = p.size(0);
+    for (int64_t j = 0; j < nrows; ++j)  // the rows come from a coalesce: unique and in range
+      TG_CHECK(rp[j] >= 0 && rp[j] < limit, "SparseAdam: row ", rp[j], " out of range [0, ",
+               limit, ")");
+    dispatch_floating(p.dtype(), "SparseAdam", [&]<class T>() {
+      T* pp = static_cast<T*>(p.data_ptr());
+      T* mp = static_cast<T*>(m.data_ptr());
+      T* vp = static_cast<T*>(v.data_ptr());
+      const T* gp = static_cast<const T*>(values.data_ptr());
+      parallel_for(nrows, std::max<int64_t>(1, kGrain / std::max<int64_t>(d, 1)),
+                   [&](int64_t j0, int64_t j1) {
+        sparse_adam_rows<T>(pp, mp, vp, rp, gp, j0, j1, d, static_cast<T>(1.0 - s.beta1),
+                            static_cast<T>(1.0 - s.beta2), static_cast<T>(s.eps),
+                            static_cast<T>(-s.step_size));
+      });
+    });
+    return true;
   }
 };
 

@@ -28,6 +28,7 @@ template <> inline constexpr bool kHasVec<GeluF> = true;
 template <> inline constexpr bool kHasVec<ErfF> = true;
 template <> inline constexpr bool kHasVec<SoftplusF> = true;
 template <> inline constexpr bool kHasVec<ReluF> = true;
+template <> inline constexpr bool kHasVec<DropoutMaskF> = true;
 template <class F>
 constexpr simd::VecUnary vec_op() {
   if constexpr (std::is_same_v<F, ExpF>) return simd::VecUnary::Exp;
@@ -37,6 +38,7 @@ constexpr simd::VecUnary vec_op() {
   else if constexpr (std::is_same_v<F, GeluF>) return simd::VecUnary::Gelu;
   else if constexpr (std::is_same_v<F, ErfF>) return simd::VecUnary::Erf;
   else if constexpr (std::is_same_v<F, ReluF>) return simd::VecUnary::Relu;
+  else if constexpr (std::is_same_v<F, DropoutMaskF>) return simd::VecUnary::DropoutMask;
   else return simd::VecUnary::Softplus;
 }
 
@@ -102,6 +104,9 @@ bool vec_binary(const F& f, simd::VecBinary& op) {
     return true;
   } else if constexpr (std::is_same_v<F, DivF>) {
     op = simd::VecBinary::Div;
+    return true;
+  } else if constexpr (std::is_same_v<F, ReluBackwardF>) {
+    op = simd::VecBinary::ReluBackward;
     return true;
   } else return false;
 }

@@ -24,14 +24,29 @@ void index_select(const Tensor& x_in, int dim, const Tensor& index_in, const Ten
   const char* xp = static_cast<const char*>(x.data_ptr());
   char* op = static_cast<char*>(out.data_ptr());
   TG_INTERNAL_ASSERT(out.is_contiguous());
-  parallel_for(A * L, std::max<int64_t>(1, kGrain / std::max<int64_t>(B, 1)),
-               [&](int64_t b0, int64_t e0) {
-                 for (int64_t t = b0; t < e0; ++t) {
-                   int64_t a = t / L, l = t % L;
-                   std::memcpy(op + static_cast<size_t>(t) * row_bytes,
-                               xp + static_cast<size_t>(a * R + ip[l]) * row_bytes, row_bytes);
-                 }
-               });
+  const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(B, 1));
+  // Rows of a fixed small size (an embedding_bag's [n, 1] wide weights, 8- or 32-float side
+  // embeddings) are copied with an inlined fixed-size memcpy instead of a libc call per row.
+  auto rows = [&]<size_t kBytes>() {
+    parallel_for(A * L, grain, [&](int64_t b0, int64_t e0) {
+      for (int64_t t = b0; t < e0; ++t) {
+        const int64_t a = A == 1 ? 0 : t / L, l = A == 1 ? t : t % L;
+        const size_t rb = kBytes ? kBytes : row_bytes;
+        std::memcpy(op + static_cast<size_t>(t) * rb, xp + static_cast<size_t>(a * R + ip[l]) * rb,
+                    kBytes ? kBytes : rb);
+      }
+    });
+  };
+  switch (row_bytes) {
+    case 4: rows.template operator()<4>(); break;
+    case 8: rows.template operator()<8>(); break;
+    case 16: rows.template operator()<16>(); break;
+    case 32: rows.template operator()<32>(); break;
+    case 64: rows.template operator()<64>(); break;
+    case 128: rows.template operator()<128>(); break;
+    case 256: rows.template operator()<256>(); break;
+    default: rows.template operator()<0>(); break;
+  }
 }
 
 void gather(const Tensor& x, int dim, const Tensor& index, const Tensor& out) {

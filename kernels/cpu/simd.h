@@ -32,10 +32,10 @@ struct GemmArgs {
 using ScalarFix = void (*)(const void* ctx, const void* x, void* y, int64_t n);
 
 // Binary float ops with a vector path (exact IEEE ops: the same bits as the scalar functors).
-enum class VecBinary : int { Add, Sub, Mul, Div };
+enum class VecBinary : int { Add, Sub, Mul, Div, ReluBackward };
 
 // Unary ops with a vector path (others return false and use the scalar functor loop).
-enum class VecUnary : int { Exp, Log, Tanh, Sigmoid, Gelu, Erf, Softplus, Relu };
+enum class VecUnary : int { Exp, Log, Tanh, Sigmoid, Gelu, Erf, Softplus, Relu, DropoutMask };
 
 // float sums: kSumLanes float lanes over sub-blocks of kSumSub elements, flushed into as many
 // double lanes that add up in lane order at the end. Fixed here, so every ISA gives the same bits.

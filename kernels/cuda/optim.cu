@@ -1,7 +1,8 @@
 // kernels/cuda/optim.cu — fused optimizer updates: one kernel per parameter instead of the
 // reference sequence of ~10 elementwise ops (optim/adam.cpp, optim/sparse_adam.cpp), which stays
-// the CPU path and the specification. Each kernel follows the reference expression by expression,
-// in the parameter's dtype, so results agree with the CPU to float rounding.
+// the specification (the CPU backend's fused loops in kernels/cpu/cpu_backend.cpp reproduce it
+// bitwise). Each kernel follows the reference expression by expression, in the parameter's dtype,
+// so results agree with the CPU to float rounding.
 #include "common.cuh"
 #include "cuda_kernels.h"
 
