@@ -188,7 +188,9 @@ TEST_CASE("recsys ranking real data: BPR-MF and NeuMF beat popularity on ML-100K
     CAPTURE(name);
     auto model = make_ranking_model(name);
     TrainConfig cfg;
-    cfg.epochs = 12;  // capped for CI time; the tuned defaults train longer
+    cfg.epochs = 12;  // capped for CI time: fewer epochs, smaller embeddings and one negative
+    cfg.dim = 32;     // per positive than the tuned defaults
+    model->set_negatives(1);
     model->fit(ds, split, cfg, nullptr);
     RankingReport rep = evaluate_ranking_loo(*model, ds, split, 10, 42);
     MESSAGE(name << ": HR@10 sampled " << rep.hr_sampled << ", full " << rep.hr_full);

@@ -21,6 +21,10 @@ static void add_train_options(CLI::App* app, TrainConfig& cfg, std::string& devi
   app->add_option("--weight-decay", cfg.weight_decay, "L2 strength (ALS: lambda)");
   app->add_option("--seed", cfg.seed, "random seed")->capture_default_str();
   app->add_option("--patience", cfg.patience, "early-stopping patience in epochs (default: the model's, 3)");
+  app->add_option("--lr-decay", cfg.lr_decay, "multiply the learning rate by this after every epoch (default: the model's)")
+      ->check(CLI::Range(1e-6, 1.0));
+  app->add_option("--refit", cfg.refit, "1: after early stopping picks the epoch count on validation, retrain on train + validation for that many epochs; 0: off (default: the model's)")
+      ->check(CLI::Range(0, 1));
   app->add_option("--device", device, "cpu or cuda")->capture_default_str();
 }
 
@@ -29,7 +33,7 @@ void define(CLI::App& app, Args& a) {
   a.train = app.add_subcommand("train", "train one model and report test metrics");
   add_common(a.train, a.common, true);
   add_train_options(a.train, a.cfg, a.device);
-  a.train->add_option("--model", a.model, "mf, als, wide_deep, deep_mf")->capture_default_str();
+  a.train->add_option("--model", a.model, "mf, als, wide_deep, deep_mf, svdpp")->capture_default_str();
   a.train->add_option("--out", a.out_file, "save the trained model (safetensors)");
   a.train->add_option("--task", a.cfg.task, "rating (regression) or binary (rating >= 4; wide_deep: AUC / LogLoss)")
       ->capture_default_str();

@@ -131,9 +131,10 @@ Result evaluate_one(const std::string& name, Recommender& model, const FitReport
   else r.test = evaluate_ratings(model, split.test);
   r.rank = evaluate_ranking(model, ds, split.train, split.test, 10);
   // Learnt numbers: parameters, and buffers learnt without autograd (ALS factors); not the
-  // global mean or the item2vec input features.
+  // global mean, the item2vec input features or SVD++'s implicit item lists (data, not weights).
   for (auto& [n, t] : model.state_dict())
-    if (n != "global_mean" && n.rfind("behaviour_", 0) != 0) r.params += t.numel();
+    if (n != "global_mean" && n.rfind("behaviour_", 0) != 0 && n.rfind("implicit_", 0) != 0)
+      r.params += t.numel();
   if (!out_file.empty()) save_model(out_file, model, name, ds);
   return r;
 }

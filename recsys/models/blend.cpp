@@ -44,7 +44,13 @@ FitReport Blend::fit(const Dataset& ds, const Split& split, const TrainConfig& c
   // X = [1, r_1, ..., r_K] over the validation ratings; ridge normal equations in float64.
   std::vector<Tensor> cols = {ones({n}, kFloat64)};
   Tensor users = from_vector(v.user), items = from_vector(v.item);
-  for (auto& member : members_) cols.push_back(member->predict(users, items).to(kFloat64));
+  // A member refitted on train + validation (TrainConfig::refit) has seen these ratings: its
+  // held-out predictions, made before the refit, are used instead.
+  for (auto& member : members_) {
+    const std::vector<float>& held = member->heldout_valid_predictions();
+    cols.push_back(held.size() == v.size() ? from_vector(held).to(kFloat64)
+                                           : member->predict(users, items).to(kFloat64));
+  }
   Tensor x = stack(cols, 1);                                   // [n, m]
   Tensor y = from_vector(v.rating).to(kFloat64).unsqueeze(1);  // [n, 1]
   Tensor xtx = matmul(x.t(), x), xty = matmul(x.t(), y);
@@ -55,7 +61,11 @@ FitReport Blend::fit(const Dataset& ds, const Split& split, const TrainConfig& c
   Tensor w = cholesky_solve_spd(add(xtx, from_vector(ridge, DimVec{m, m})), xty).squeeze(1);
   weights_ = w.to_vector<double>();
   FitReport rep;
-  rep.best_valid_rmse = evaluate_ratings(*this, v).rmse;
+  {  // validation RMSE of the blend on the held-out member predictions
+    Tensor pred = clamp(matmul(x, w.unsqueeze(1)).squeeze(1), min_rating_, max_rating_);
+    Tensor err = sub(pred, y.squeeze(1));
+    rep.best_valid_rmse = std::sqrt(mean(mul(err, err)).item<double>());
+  }
   rep.valid_curve = {rep.best_valid_rmse};
   rep.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return rep;

@@ -1,6 +1,8 @@
 // recsys/models/blend.h — a linear blend of already-trained rating models (the Netflix-prize
 // practice): r(u, i) = w0 + sum_k w_k r_k(u, i), with the weights fitted by ridge least squares on
 // the split's validation part — never on the test part. `compare` reports it as the "blend" row.
+// Members refitted on train + validation (TrainConfig::refit) contribute the predictions they made
+// on the validation part before the refit (Recommender::heldout_valid_predictions).
 #pragma once
 
 #include <memory>

@@ -2,6 +2,8 @@
 // is mapped to embeddings, concatenated and passed through an MLP tower that predicts the rating
 // (the "deep matrix factorization" of the background article; He et al.'s NCF-MLP tower).
 //   r(u, i) = mu + b_u + b_i + MLP([p_u, q_i])
+// (Options::product adds the element-wise product p_u * q_i to the tower's input; off by default,
+// it was worse on the validation part)
 // The global mean and biases carry the easy part of the signal so that the tower models the
 // interaction. Embeddings are sparse (SparseAdam, L2 on touched rows); the tower uses Adam.
 #pragma once
@@ -13,7 +15,16 @@ namespace tg::recsys {
 
 class DeepMf : public GradientRecommender {
  public:
+  // Settings beyond TrainConfig (chosen on the validation part; see deep_mf.cpp, docs/results.md).
+  struct Options {
+    bool product = false;   // also feed the tower the element-wise product p_u * q_i
+    int64_t hidden = 64;    // tower widths: hidden, hidden / 2, 1
+    double dropout = 0.2;   // after the first hidden layer
+    double init_std = 0.05;
+    double bias_reg = 0.0;  // L2 on the touched biases = bias_reg * weight_decay
+  };
   DeepMf() : GradientRecommender("DeepMF") {}
+  Options& options() { return opt_; }
   Tensor item_vectors() override { return item_emb_.detach(); }
   std::string extra_repr() const override;
 
@@ -25,6 +36,7 @@ class DeepMf : public GradientRecommender {
   std::vector<std::unique_ptr<optim::Optimizer>> make_optimizers(const TrainConfig& cfg) override;
 
  private:
+  Options opt_;
   Tensor user_emb_, item_emb_, user_bias_, item_bias_;
   std::shared_ptr<nn::Sequential> tower_;
 };

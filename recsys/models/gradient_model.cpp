@@ -99,6 +99,9 @@ void GradientRecommender::prepare(const Dataset& ds, const TrainConfig& cfg_in, 
   if (cfg_.optimizer.empty()) cfg_.optimizer = d.optimizer;
   if (cfg_.weight_decay < 0) cfg_.weight_decay = d.weight_decay;
   if (cfg_.patience <= 0) cfg_.patience = d.patience;
+  if (cfg_.lr_decay <= 0) cfg_.lr_decay = d.lr_decay;
+  if (cfg_.refit < 0) cfg_.refit = d.refit ? 1 : 0;
+  TG_CHECK(cfg_.lr_decay <= 1.0, type_name(), ": lr_decay must be in (0, 1], got ", cfg_.lr_decay);
   num_users_ = ds.num_users();
   num_items_ = ds.num_items();
   min_rating_ = ds.min_rating;
@@ -149,7 +152,8 @@ std::string config_key(const std::string& model, const TrainConfig& c, size_t tr
   os << model << " task=" << c.task << " behaviour=" << c.behaviour << " dim=" << c.dim
      << " epochs=" << c.epochs << " lr=" << exact(c.lr) << " batch=" << c.batch
      << " optimizer=" << c.optimizer << " wd=" << exact(c.weight_decay) << " seed=" << c.seed
-     << " patience=" << c.patience << " train_rows=" << train_rows;
+     << " patience=" << c.patience << " lr_decay=" << exact(c.lr_decay) << " refit=" << c.refit
+     << " train_rows=" << train_rows;
   return os.str();
 }
 
@@ -178,6 +182,24 @@ uint64_t to_u64(const std::string& s, const std::string& key, const std::string&
   return static_cast<uint64_t>(v);
 }
 
+// The rows of `data` with users in a random order drawn from gen (each user's ratings
+// consecutive, in their original order): the epoch order of Defaults::user_batches.
+Interactions user_order(const Interactions& data, const std::vector<std::vector<int64_t>>& rows_of,
+                        Generator* gen) {
+  Tensor perm = randperm(static_cast<int64_t>(rows_of.size()), gen);
+  std::vector<int64_t> order = perm.to_vector<int64_t>(), rows;
+  rows.reserve(data.size());
+  for (int64_t u : order)
+    for (int64_t r : rows_of[static_cast<size_t>(u)]) rows.push_back(r);
+  return data.subset(rows);
+}
+
+std::vector<std::vector<int64_t>> rows_by_user(const Interactions& data, int64_t users) {
+  std::vector<std::vector<int64_t>> out(static_cast<size_t>(users));
+  for (size_t k = 0; k < data.size(); ++k) out[static_cast<size_t>(data.user[k])].push_back(static_cast<int64_t>(k));
+  return out;
+}
+
 }  // namespace
 
 FitReport GradientRecommender::fit(const Dataset& ds, const Split& split, const TrainConfig& cfg_in,
@@ -193,7 +215,18 @@ FitReport GradientRecommender::fit(const Dataset& ds, const Split& split, const 
   for (float r : split.train.rating)
     sum += cfg_in.task == "binary" ? (r >= kBinaryPositiveMin ? 1.0 : 0.0) : r;
   prepare(ds, cfg_in, static_cast<float>(sum / static_cast<double>(split.train.size())));
+  heldout_valid_.clear();
+  nn::StateDict initial;  // the starting weights, for a refit
+  if (cfg_.refit) {
+    NoGradGuard no_grad;
+    for (auto& [k, t] : state_dict()) initial.emplace(k, t.clone());
+  }
   auto optimizers = make_optimizers(cfg_);
+  auto decay_lr = [&](std::vector<std::unique_ptr<optim::Optimizer>>& opts) {
+    if (cfg_.lr_decay == 1.0) return;
+    for (auto& opt : opts)
+      for (auto& g : opt->param_groups()) g.set_lr(g.lr() * cfg_.lr_decay);
+  };
   const std::string key = config_key(type_name(), cfg_, split.train.size());
   const std::string& ck = cfg_.checkpoint;
 
@@ -209,6 +242,7 @@ FitReport GradientRecommender::fit(const Dataset& ds, const Split& split, const 
              ": not a tapegrad-recsys training checkpoint");
     TG_CHECK(meta(md, "config", ck) == key, ck, ": the checkpoint was written with other settings (",
              meta(md, "config", ck), ") than this run (", key, "); remove it or match them");
+    adapt_to_state(c.parts["model"]);
     load_state_dict(c.parts["model"], /*strict=*/true);
     for (size_t k = 0; k < optimizers.size(); ++k)
       optimizers[k]->load_state_dict(c.parts["optimizer" + std::to_string(k)]);
@@ -235,8 +269,22 @@ FitReport GradientRecommender::fit(const Dataset& ds, const Split& split, const 
     fit_features(ds, split.train);
     st.epoch_offset = gen.offset();
   }
+  use_training_data(split.train);
 
-  BatchIterator it(split.train, cfg_.batch, /*shuffle=*/true, &gen);
+  // Epoch orders: shuffled ratings, or (Defaults::user_batches) shuffled whole users, drawn from
+  // `gen` at the start of the epoch either way (so a resumed epoch redraws the same order).
+  const bool by_user = defaults().user_batches;
+  const auto train_rows = by_user ? rows_by_user(split.train, num_users_) : std::vector<std::vector<int64_t>>();
+  Interactions epoch_data;
+  std::unique_ptr<BatchIterator> it_user;
+  auto start_user_epoch = [&] {
+    it_user.reset();
+    epoch_data = user_order(split.train, train_rows, &gen);
+    it_user = std::make_unique<BatchIterator>(epoch_data, cfg_.batch, /*shuffle=*/false, nullptr);
+  };
+  if (by_user) start_user_epoch();
+  BatchIterator it_rand(split.train, cfg_.batch, /*shuffle=*/true, &gen);
+  auto next_batch = [&](Batch& b) { return by_user ? it_user->next(b) : it_rand.next(b); };
   auto save = [&] {
     if (ck.empty()) return;
     nn::CheckpointParts parts;
@@ -262,14 +310,14 @@ FitReport GradientRecommender::fit(const Dataset& ds, const Split& split, const 
     nn::save_checkpoint(ck, parts, md);
   };
 
-  const int64_t total = it.num_batches();
+  const int64_t total = by_user ? it_user->num_batches() : it_rand.num_batches();
   for (; !st.finished && st.epoch <= cfg_.epochs; ++st.epoch) {
     train();
     Batch b;
     // A resumed epoch redraws the same permutation (the generator is back at the epoch's offset)
     // and skips the batches already trained.
-    for (int64_t k = 0; k < st.batch; ++k) it.next(b);
-    while (it.next(b)) {
+    for (int64_t k = 0; k < st.batch; ++k) next_batch(b);
+    while (next_batch(b)) {
       if (!cfg_.device.is_cpu()) {
         b.users = b.users.to(cfg_.device);
         b.items = b.items.to(cfg_.device);
@@ -293,6 +341,7 @@ FitReport GradientRecommender::fit(const Dataset& ds, const Split& split, const 
     st.rep.epochs_run = st.epoch;
     st.batch = 0;
     st.epoch_offset = gen.offset();
+    if (by_user) start_user_epoch();
     if (v < st.rep.best_valid_rmse - 1e-5) {
       st.rep.best_valid_rmse = v;
       st.rep.best_epoch = st.epoch;
@@ -304,6 +353,7 @@ FitReport GradientRecommender::fit(const Dataset& ds, const Split& split, const 
       st.finished = true;
     }
     if (st.epoch == cfg_.epochs) st.finished = true;
+    decay_lr(optimizers);
     if (cfg_.checkpoint_every > 0) {
       const int64_t e = st.epoch;
       if (!st.finished) ++st.epoch;  // the checkpoint names the next epoch to run
@@ -312,6 +362,48 @@ FitReport GradientRecommender::fit(const Dataset& ds, const Split& split, const 
     }
   }
   if (!best.empty()) load_state_dict(best);
+  if (cfg_.refit && st.rep.best_epoch > 0) {
+    // Held-out predictions of the early-stopped model first (for a blend), then the same
+    // initial weights trained on train + validation for the chosen number of epochs.
+    eval();
+    heldout_valid_ = predict(from_vector(split.valid.user), from_vector(split.valid.item)).to_vector<float>();
+    Interactions full = split.train;
+    full.append(split.valid);
+    adapt_to_state(initial);
+    load_state_dict(initial);
+    manual_seed(cfg_.seed);
+    fit_features(ds, full);
+    use_training_data(full);
+    auto opts = make_optimizers(cfg_);
+    Generator gen_full(cfg_.seed);
+    BatchIterator full_it(full, cfg_.batch, /*shuffle=*/true, &gen_full);
+    const auto full_rows = by_user ? rows_by_user(full, num_users_) : std::vector<std::vector<int64_t>>();
+    for (int64_t e = 1; e <= st.rep.best_epoch; ++e) {
+      train();
+      Interactions full_epoch;
+      std::unique_ptr<BatchIterator> full_user;
+      if (by_user) {
+        full_epoch = user_order(full, full_rows, &gen_full);
+        full_user = std::make_unique<BatchIterator>(full_epoch, cfg_.batch, false, nullptr);
+      }
+      Batch b;
+      while (by_user ? full_user->next(b) : full_it.next(b)) {
+        if (!cfg_.device.is_cpu()) {
+          b.users = b.users.to(cfg_.device);
+          b.items = b.items.to(cfg_.device);
+          b.ratings = b.ratings.to(cfg_.device);
+        }
+        Tensor l = loss(b.users, b.items, b.ratings);
+        for (auto& opt : opts) opt->zero_grad();
+        l.backward();
+        for (auto& opt : opts) opt->step();
+        double lv = l.item<double>();
+        TG_CHECK(std::isfinite(lv), type_name(), ": the training loss became ", lv,
+                 " in refit epoch ", e, " (lower the learning rate)");
+      }
+      decay_lr(opts);
+    }
+  }
   eval();
   st.rep.train_seconds =
       st.elapsed + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -22,6 +22,11 @@ struct Defaults {
   double weight_decay = 0.0;
   int patience = 3;
   std::string behaviour = "none";
+  double lr_decay = 1.0;  // per-epoch learning-rate factor (TrainConfig::lr_decay)
+  bool refit = false;     // refit on train + validation for the best epoch count (TrainConfig::refit)
+  // Batches hold whole users (users in a random order per epoch, their ratings consecutive)
+  // instead of random ratings: for models whose forward() does per-user work (SVD++).
+  bool user_batches = false;
 };
 
 class GradientRecommender : public Recommender {
@@ -36,6 +41,7 @@ class GradientRecommender : public Recommender {
   // regularisation). Public so that tests can gradcheck a model end to end.
   virtual Tensor loss(const Tensor& users, const Tensor& items, const Tensor& ratings);
   bool binary() const { return cfg_.task == "binary"; }
+  const std::vector<float>& heldout_valid_predictions() const override { return heldout_valid_; }
 
  protected:
   virtual Defaults defaults() const = 0;
@@ -46,10 +52,15 @@ class GradientRecommender : public Recommender {
   virtual bool supports_behaviour() const { return false; }
   // Features derived from the training data before the first epoch (e.g. item2vec vectors);
   // stored in buffers so that they are saved, checkpointed and restored with the weights.
+  // Called again with train + validation before a refit (TrainConfig::refit).
   virtual void fit_features(const Dataset& ds, const Interactions& train) {
     (void)ds;
     (void)train;
   }
+  // Non-random, unsaved preparation from the training data (e.g. per-row rating counts), called
+  // by every fit before training — a fresh one, a resumed one, and again before a refit with
+  // train + validation.
+  virtual void use_training_data(const Interactions& train) { (void)train; }
   // The constant added to forward(): the mean rating, or the log-odds of the positive rate.
   float offset() const;
   // Creates the parameters for this dataset and resolved config (called once by fit).
@@ -69,6 +80,7 @@ class GradientRecommender : public Recommender {
 
  private:
   double validation_loss(const Interactions& valid);
+  std::vector<float> heldout_valid_;  // see Recommender::heldout_valid_predictions
 };
 
 // Builds a named optimizer ("adam", "adamw", "sgd", "adagrad", "sparse_adam", "rowwise_adagrad",

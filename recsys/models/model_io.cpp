@@ -127,6 +127,7 @@ std::shared_ptr<Recommender> load_model(const std::string& path, const Dataset& 
   model->prepare(ds, c, static_cast<float>(mean));
   l.tensors.erase("ids.users");
   l.tensors.erase("ids.items");
+  model->adapt_to_state(l.tensors);
   model->load_state_dict(l.tensors, /*strict=*/true);
   model->eval();
   if (name_out) *name_out = name;

@@ -41,6 +41,14 @@ struct TrainConfig {
   std::string checkpoint;
   int64_t checkpoint_every = 0;
   bool resume = false;
+  // Gradient-trained rating models: the learning rate is multiplied by lr_decay after every epoch
+  // (-1: the model's default; 1: constant).
+  double lr_decay = -1;
+  // Gradient-trained rating models: after early stopping has picked the best epoch count E on the
+  // validation part, train again from the same initial weights on train + validation for E epochs
+  // and keep that model (-1: the model's default, 0: off, 1: on). Every choice (E included) is still
+  // made on the validation part; the validation RMSE reported is that of the early-stopped model.
+  int refit = -1;
 };
 
 // The rating threshold of the "binary" task: a rating >= 4 is a positive.
@@ -82,6 +90,16 @@ class Recommender : public nn::Module {
   virtual Tensor score_all(int64_t user, int64_t num_items);
   // Item embedding rows used by similar(); undefined when the model has none.
   virtual Tensor item_vectors() { return Tensor(); }
+  // Predictions on split.valid made by the early-stopped model before a refit on train +
+  // validation (TrainConfig::refit), so that a blend can still fit its weights on held-out
+  // predictions; empty when the model was not refitted (its predict() is then held-out already).
+  virtual const std::vector<float>& heldout_valid_predictions() const {
+    static const std::vector<float> none;
+    return none;
+  }
+  // Called with a saved state before load_state_dict, for models whose buffer shapes depend on
+  // the training data (SVD++'s implicit-feedback lists); resizes those buffers.
+  virtual void adapt_to_state(const nn::StateDict& state) { (void)state; }
 
   // The k best unseen items for `user` (dense id), highest score first.
   std::vector<Scored> recommend(int64_t user, int64_t k, const Dataset& ds,
