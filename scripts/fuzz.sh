@@ -9,7 +9,8 @@
 #   scripts/fuzz.sh --merge TARGET     minimize corpus/TARGET plus the work corpus into corpus/TARGET
 #   scripts/fuzz.sh --list             the targets
 # Environment: BUILD_DIR (default build-fuzz), JOBS (default 2), CXX (default clang++),
-#              FUZZ_ARGS (extra libFuzzer flags, e.g. "-jobs=1 -only_ascii=1").
+#              FUZZ_ARGS (extra libFuzzer flags, e.g. "-jobs=1 -only_ascii=1"), FUZZ_BUILD=0 (do not
+#              rebuild first).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -30,7 +31,11 @@ if [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
     -DTG_FUZZ=ON -DTG_SANITIZE=address,undefined -DTG_CUDA=OFF -DTG_BUILD_EXAMPLES=OFF \
     -DTG_WERROR=OFF >/dev/null  # clang warns where gcc (the -Werror CI compiler) does not
 fi
-cmake --build "$build_dir" -j "${JOBS:-2}" --target "fuzz_$target" >/dev/null
+# FUZZ_BUILD=0 fuzzes the binary as it is: for runs side by side (two builds of one tree at once
+# would race) or while the sources are being edited.
+if [[ "${FUZZ_BUILD:-1}" != 0 ]]; then
+  cmake --build "$build_dir" -j "${JOBS:-2}" --target "fuzz_$target" >/dev/null
+fi
 
 bin="$build_dir/bin/fuzz_$target"
 corpus="tests/fuzz/corpus/$target"

@@ -45,8 +45,10 @@ struct TempDir : tg_test::TempDir {
 };
 
 
+// The helpers below are unused under sanitizers (the measurements are skipped there), hence
+// [[maybe_unused]]: -Werror builds them in the ASan CI step too.
 // "VmRSS:" / "VmHWM:" from /proc/self/status, in bytes (-1 when unavailable).
-long long status_bytes(const char* key) {
+[[maybe_unused]] long long status_bytes(const char* key) {
   std::ifstream in("/proc/self/status");
   std::string line;
   const std::string k = key;
@@ -55,7 +57,7 @@ long long status_bytes(const char* key) {
   return -1;
 }
 
-bool reset_peak_rss() {
+[[maybe_unused]] bool reset_peak_rss() {
   std::ofstream f("/proc/self/clear_refs");
   f << "5";
   f.flush();
@@ -64,7 +66,7 @@ bool reset_peak_rss() {
 
 // ratings.csv in the ml-latest layout: n ratings of ~6k users on ~4k items (lines like
 // "4711,1234,3.5,1500000123"), written directly (fast; no model behind the values).
-void write_ratings_csv(const std::string& path, int64_t n) {
+[[maybe_unused]] void write_ratings_csv(const std::string& path, int64_t n) {
   std::string s = "userId,movieId,rating,timestamp\n";
   s.reserve(static_cast<size_t>(n) * 24 + 64);
   uint64_t x = 88172645463325252ull;

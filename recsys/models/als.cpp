@@ -156,8 +156,10 @@ FitReport Als::fit(const Dataset& ds, const Split& split, const TrainConfig& cfg
 
 Tensor Als::predict(const Tensor& users, const Tensor& items) {
   NoGradGuard no_grad;
-  // Unknown ids use a zero row: the prediction falls back to the mean plus the known bias.
-  Tensor known_u = lt(users, Scalar(num_users_)), known_i = lt(items, Scalar(num_items_));
+  // Unknown ids (negative or >= the trained counts) use a zero row: the prediction falls back to
+  // the mean plus the known side's bias, never an out-of-range index.
+  Tensor known_u = logical_and(ge(users, Scalar(0)), lt(users, Scalar(num_users_)));
+  Tensor known_i = logical_and(ge(items, Scalar(0)), lt(items, Scalar(num_items_)));
   Tensor u = where(known_u, users, zeros_like(users)), i = where(known_i, items, zeros_like(items));
   Tensor pu = mul(index_select(user_factors_, 0, u), known_u.to(kFloat32).unsqueeze(1));
   Tensor qi = mul(index_select(item_factors_, 0, i), known_i.to(kFloat32).unsqueeze(1));

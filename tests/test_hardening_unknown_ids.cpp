@@ -1,0 +1,118 @@
+// tests/test_hardening_unknown_ids.cpp — Step 7 hardening: ids a model was not trained on,
+// negative ones included, fall back instead of throwing or reading out of range (every rating
+// model treats a negative id exactly like an id past the trained counts); and set_num_threads
+// is per thread (README, "Thread safety").
+#include <doctest/doctest.h>
+
+#include <limits>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <tapegrad/recsys/data/dataset.h>
+#include <tapegrad/recsys/data/split.h>
+#include <tapegrad/recsys/models/recommender.h>
+#include <tapegrad/tapegrad.h>
+
+using namespace tg::recsys;
+using tg::Tensor;
+
+namespace {
+
+// 5 users x 6 items, ratings 1..5, built in memory.
+Dataset small_dataset() {
+  Dataset ds;
+  ds.name = "small";
+  ds.min_rating = 1;
+  ds.max_rating = 5;
+  ds.genre_names = {"Action", "Drama"};
+  ds.occupation_names = {"student", "engineer"};
+  for (int64_t u = 0; u < 5; ++u) ds.users.add(10 + u);
+  for (int64_t i = 0; i < 6; ++i) ds.items.add(50 + i);
+  for (int64_t i = 0; i < 6; ++i)
+    ds.item_info.push_back({"Item " + std::to_string(i), static_cast<int32_t>(1990 + i),
+                            {static_cast<int32_t>(i % 2)}});
+  for (int64_t u = 0; u < 5; ++u)
+    ds.user_info.push_back({static_cast<int32_t>(20 + 5 * u), u % 2 ? "F" : "M",
+                            u % 2 ? "engineer" : "student", std::to_string(10000 + u)});
+  for (int64_t u = 0; u < 5; ++u)
+    for (int64_t i = 0; i < 6; ++i)
+      if ((u + i) % 4 != 0)
+        ds.ratings.push_back(u, i, static_cast<float>(1 + (2 * u + 3 * i) % 5), u * 10 + i);
+  return ds;
+}
+
+Split small_split(const Dataset& ds) {
+  Split s;
+  for (size_t r = 0; r < ds.ratings.size(); ++r) {
+    Interactions& dst = r % 5 == 0 ? s.test : (r % 5 == 1 ? s.valid : s.train);
+    dst.push_back(ds.ratings.user[r], ds.ratings.item[r], ds.ratings.rating[r],
+                  ds.ratings.timestamp[r]);
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("hardening: negative user and item ids fall back like ids past the trained range") {
+  Dataset ds = small_dataset();
+  Split split = small_split(ds);
+  const int64_t nu = ds.num_users(), ni = ds.num_items();
+  for (const std::string& name : model_names()) {
+    CAPTURE(name);
+    auto model = make_model(name, ds);
+    TrainConfig cfg;
+    cfg.epochs = 2;
+    cfg.dim = 4;
+    cfg.batch = 8;
+    model->fit(ds, split, cfg, nullptr);
+    // Pairs: (negative user, known item), (known user, negative item), both negative, and the
+    // same with ids past the end; INT64_MIN / INT64_MAX too.
+    const int64_t lo = std::numeric_limits<int64_t>::min(), hi = std::numeric_limits<int64_t>::max();
+    Tensor neg = model->predict(tg::from_vector<int64_t>({-1, 2, -7, lo, 1}),
+                                tg::from_vector<int64_t>({3, -1, -2, 4, lo}));
+    Tensor past = model->predict(tg::from_vector<int64_t>({nu, 2, nu + 3, hi, 1}),
+                                 tg::from_vector<int64_t>({3, ni, ni + 9, 4, hi}));
+    REQUIRE(neg.sizes() == tg::DimVec{5});
+    for (float v : neg.to_vector<float>()) CHECK((v >= 1.0f && v <= 5.0f));
+    CHECK(tg::allclose(neg, past, 1e-6, 1e-6));
+  }
+}
+
+TEST_CASE("hardening: ALS predicts the mean plus the known side's bias for an unknown id") {
+  Dataset ds = small_dataset();
+  auto model = make_model("als", ds);
+  TrainConfig cfg;
+  cfg.epochs = 2;
+  cfg.dim = 3;
+  model->fit(ds, small_split(ds), cfg, nullptr);
+  // Unknown on both sides: only the global mean is left.
+  Tensor both = model->predict(tg::from_vector<int64_t>({-3}), tg::from_vector<int64_t>({-4}));
+  Tensor mean;
+  for (auto& [bname, b] : model->named_buffers())
+    if (bname == "global_mean") mean = b;
+  REQUIRE(mean.defined());
+  CHECK(both.to_vector<float>()[0] == doctest::Approx(mean.item<float>()).epsilon(1e-6));
+  // score_all of a negative user ranks items by their bias alone, and recommend does not throw.
+  Tensor scores = model->score_all(-1, ds.num_items());
+  CHECK(scores.numel() == ds.num_items());
+  CHECK_NOTHROW(model->recommend(-1, 3, ds, ds.ratings));
+}
+
+// README "Thread safety": tg::set_num_threads is per calling thread (OpenMP's nthreads ICV), so a
+// thread started later still sees the default. Without OpenMP both sides are 1.
+TEST_CASE("hardening: set_num_threads affects the calling thread only") {
+  int before = 0;
+  std::thread([&] { before = tg::get_num_threads(); }).join();
+  tg::set_num_threads(1);
+  CHECK(tg::get_num_threads() == 1);
+  int other = 0;
+  std::thread([&] { other = tg::get_num_threads(); }).join();
+  CHECK(other == before);
+  std::thread([&] {
+    tg::set_num_threads(1);
+    other = tg::get_num_threads();
+  }).join();
+  CHECK(other == 1);
+  CHECK_THROWS_AS(tg::set_num_threads(0), tg::Error);
+}
