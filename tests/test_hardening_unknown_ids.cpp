@@ -14,49 +14,21 @@
 #include <tapegrad/recsys/models/recommender.h>
 #include <tapegrad/tapegrad.h>
 
+#include "recsys_fixtures.h"
+
 using namespace tg::recsys;
 using tg::Tensor;
 
 namespace {
 
-// 5 users x 6 items, ratings 1..5, built in memory.
-Dataset small_dataset() {
-  Dataset ds;
-  ds.name = "small";
-  ds.min_rating = 1;
-  ds.max_rating = 5;
-  ds.genre_names = {"Action", "Drama"};
-  ds.occupation_names = {"student", "engineer"};
-  for (int64_t u = 0; u < 5; ++u) ds.users.add(10 + u);
-  for (int64_t i = 0; i < 6; ++i) ds.items.add(50 + i);
-  for (int64_t i = 0; i < 6; ++i)
-    ds.item_info.push_back({"Item " + std::to_string(i), static_cast<int32_t>(1990 + i),
-                            {static_cast<int32_t>(i % 2)}});
-  for (int64_t u = 0; u < 5; ++u)
-    ds.user_info.push_back({static_cast<int32_t>(20 + 5 * u), u % 2 ? "F" : "M",
-                            u % 2 ? "engineer" : "student", std::to_string(10000 + u)});
-  for (int64_t u = 0; u < 5; ++u)
-    for (int64_t i = 0; i < 6; ++i)
-      if ((u + i) % 4 != 0)
-        ds.ratings.push_back(u, i, static_cast<float>(1 + (2 * u + 3 * i) % 5), u * 10 + i);
-  return ds;
-}
-
-Split small_split(const Dataset& ds) {
-  Split s;
-  for (size_t r = 0; r < ds.ratings.size(); ++r) {
-    Interactions& dst = r % 5 == 0 ? s.test : (r % 5 == 1 ? s.valid : s.train);
-    dst.push_back(ds.ratings.user[r], ds.ratings.item[r], ds.ratings.rating[r],
-                  ds.ratings.timestamp[r]);
-  }
-  return s;
-}
+using tg_test::tiny_dataset;
+using tg_test::tiny_split;
 
 }  // namespace
 
 TEST_CASE("hardening: negative user and item ids fall back like ids past the trained range") {
-  Dataset ds = small_dataset();
-  Split split = small_split(ds);
+  Dataset ds = tiny_dataset();
+  Split split = tiny_split(ds);
   const int64_t nu = ds.num_users(), ni = ds.num_items();
   for (const std::string& name : model_names()) {
     CAPTURE(name);
@@ -80,12 +52,12 @@ TEST_CASE("hardening: negative user and item ids fall back like ids past the tra
 }
 
 TEST_CASE("hardening: ALS predicts the mean plus the known side's bias for an unknown id") {
-  Dataset ds = small_dataset();
+  Dataset ds = tiny_dataset();
   auto model = make_model("als", ds);
   TrainConfig cfg;
   cfg.epochs = 2;
   cfg.dim = 3;
-  model->fit(ds, small_split(ds), cfg, nullptr);
+  model->fit(ds, tiny_split(ds), cfg, nullptr);
   // Unknown on both sides: only the global mean is left.
   Tensor both = model->predict(tg::from_vector<int64_t>({-3}), tg::from_vector<int64_t>({-4}));
   Tensor mean;

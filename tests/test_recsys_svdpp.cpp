@@ -8,40 +8,20 @@
 #include <tapegrad/recsys/models/svdpp.h>
 #include <tapegrad/tapegrad.h>
 
+#include "recsys_fixtures.h"
+
 using namespace tg::recsys;
 using tg::Tensor;
 
 namespace {
 
-// 5 users x 6 items, every third pair missing.
-Dataset svdpp_dataset() {
-  Dataset ds;
-  ds.name = "tiny-svdpp";
-  ds.min_rating = 1;
-  ds.max_rating = 5;
-  for (int64_t u = 0; u < 5; ++u) ds.users.add(10 + u);
-  for (int64_t i = 0; i < 6; ++i) ds.items.add(20 + i);
-  for (int64_t i = 0; i < 6; ++i) ds.item_info.push_back({"Item " + std::to_string(i), 2000, {}});
-  for (int64_t u = 0; u < 5; ++u) ds.user_info.push_back({30, "M", "student", "00000"});
-  for (int64_t u = 0; u < 5; ++u)
-    for (int64_t i = 0; i < 6; ++i)
-      if ((u + i) % 3 != 0) ds.ratings.push_back(u, i, static_cast<float>(1 + (u * 2 + i * 3) % 5), u * 10 + i);
-  return ds;
-}
-
-Split svdpp_split(const Dataset& ds) {
-  Split s;
-  for (size_t r = 0; r < ds.ratings.size(); ++r) {
-    Interactions& dst = r % 5 == 0 ? s.test : (r % 5 == 1 ? s.valid : s.train);
-    dst.push_back(ds.ratings.user[r], ds.ratings.item[r], ds.ratings.rating[r], ds.ratings.timestamp[r]);
-  }
-  return s;
-}
+using tg_test::tiny_dataset;
+using tg_test::tiny_split;
 
 }  // namespace
 
 TEST_CASE("svdpp: gradcheck of the loss over every parameter after a fit") {
-  Dataset ds = svdpp_dataset();
+  Dataset ds = tiny_dataset();
   SvdPP model;
   TrainConfig cfg;
   cfg.dim = 3;
@@ -49,7 +29,7 @@ TEST_CASE("svdpp: gradcheck of the loss over every parameter after a fit") {
   cfg.batch = 4;
   cfg.weight_decay = 0.1;
   cfg.refit = 0;
-  model.fit(ds, svdpp_split(ds), cfg, nullptr);  // fills the implicit lists
+  model.fit(ds, tiny_split(ds), cfg, nullptr);  // fills the implicit lists
   model.eval();  // all of N(u), no sampling: deterministic
   model.to(tg::kFloat64);
   Tensor users = tg::from_vector<int64_t>({0, 3, 4, 3});
@@ -72,8 +52,8 @@ TEST_CASE("svdpp: gradcheck of the loss over every parameter after a fit") {
 }
 
 TEST_CASE("svdpp: the implicit lists hold the training pairs only, and a refit keeps held-out predictions") {
-  Dataset ds = svdpp_dataset();
-  Split split = svdpp_split(ds);
+  Dataset ds = tiny_dataset();
+  Split split = tiny_split(ds);
   for (int refit : {0, 1}) {
     CAPTURE(refit);
     SvdPP model;
@@ -94,8 +74,8 @@ TEST_CASE("svdpp: the implicit lists hold the training pairs only, and a refit k
 }
 
 TEST_CASE("svdpp: batches of whole users and the full implicit sum train and predict in range") {
-  Dataset ds = svdpp_dataset();
-  Split split = svdpp_split(ds);
+  Dataset ds = tiny_dataset();
+  Split split = tiny_split(ds);
   SvdPP model;
   model.options().user_batches = true;
   model.options().implicit_sample = 0;
