@@ -19,8 +19,9 @@ namespace tg {
 class Generator;
 
 // ---- threads -----------------------------------------------------------------------------------
-// Threads the CPU kernels may use (OpenMP); like torch.set_num_threads. Results of reductions and
-// matmul do not depend on it (fixed block structure), only their speed does.
+// Threads the CPU kernels may use (OpenMP); like torch.set_num_threads, but for the calling thread
+// only (OpenMP keeps the setting per thread; threads started later get the default). Results of
+// reductions and matmul do not depend on it (fixed block structure), only their speed does.
 void set_num_threads(int n);
 int get_num_threads();
 
