@@ -112,6 +112,24 @@ void GradientRecommender::prepare(const Dataset& ds, const TrainConfig& cfg_in, 
   if (!cfg_.device.is_cpu()) to(cfg_.device);  // parameters and buffers; build moved the rest
 }
 
+double GradientRecommender::train_step(Batch& b,
+                                       std::vector<std::unique_ptr<optim::Optimizer>>& optimizers,
+                                       const char* phase, int64_t epoch) {
+  if (!cfg_.device.is_cpu()) {
+    b.users = b.users.to(cfg_.device);
+    b.items = b.items.to(cfg_.device);
+    b.ratings = b.ratings.to(cfg_.device);
+  }
+  Tensor l = loss(b.users, b.items, b.ratings);
+  for (auto& opt : optimizers) opt->zero_grad();
+  l.backward();
+  for (auto& opt : optimizers) opt->step();
+  const double lv = l.item<double>();
+  TG_CHECK(std::isfinite(lv), type_name(), ": the training loss became ", lv, " in ", phase, " ",
+           epoch, " (lower the learning rate)");
+  return lv;
+}
+
 double GradientRecommender::validation_loss(const Interactions& valid) {
   return binary() ? evaluate_binary(*this, valid).logloss : evaluate_ratings(*this, valid).rmse;
 }
@@ -318,18 +336,7 @@ FitReport GradientRecommender::fit(const Dataset& ds, const Split& split, const 
     // and skips the batches already trained.
     for (int64_t k = 0; k < st.batch; ++k) next_batch(b);
     while (next_batch(b)) {
-      if (!cfg_.device.is_cpu()) {
-        b.users = b.users.to(cfg_.device);
-        b.items = b.items.to(cfg_.device);
-        b.ratings = b.ratings.to(cfg_.device);
-      }
-      Tensor l = loss(b.users, b.items, b.ratings);
-      for (auto& opt : optimizers) opt->zero_grad();
-      l.backward();
-      for (auto& opt : optimizers) opt->step();
-      double lv = l.item<double>();
-      TG_CHECK(std::isfinite(lv), type_name(), ": the training loss became ", lv, " in epoch ",
-               st.epoch, " (lower the learning rate)");
+      const double lv = train_step(b, optimizers, "epoch", st.epoch);
       st.running = st.batch == 0 ? lv : 0.98 * st.running + 0.02 * lv;
       ++st.batch;
       if (progress && (st.batch % 16 == 0 || st.batch == total))
@@ -387,20 +394,7 @@ FitReport GradientRecommender::fit(const Dataset& ds, const Split& split, const 
         full_user = std::make_unique<BatchIterator>(full_epoch, cfg_.batch, false, nullptr);
       }
       Batch b;
-      while (by_user ? full_user->next(b) : full_it.next(b)) {
-        if (!cfg_.device.is_cpu()) {
-          b.users = b.users.to(cfg_.device);
-          b.items = b.items.to(cfg_.device);
-          b.ratings = b.ratings.to(cfg_.device);
-        }
-        Tensor l = loss(b.users, b.items, b.ratings);
-        for (auto& opt : opts) opt->zero_grad();
-        l.backward();
-        for (auto& opt : opts) opt->step();
-        double lv = l.item<double>();
-        TG_CHECK(std::isfinite(lv), type_name(), ": the training loss became ", lv,
-                 " in refit epoch ", e, " (lower the learning rate)");
-      }
+      while (by_user ? full_user->next(b) : full_it.next(b)) train_step(b, opts, "refit epoch", e);
       decay_lr(opts);
     }
   }

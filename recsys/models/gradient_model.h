@@ -12,6 +12,8 @@
 
 namespace tg::recsys {
 
+struct Batch;  // recsys/data/batch.h
+
 // Tuned defaults a model gives the trainer (TrainConfig fields left at -1 / "" use these).
 struct Defaults {
   int64_t epochs = 20;
@@ -80,6 +82,10 @@ class GradientRecommender : public Recommender {
 
  private:
   double validation_loss(const Interactions& valid);
+  // One optimisation step on batch b (moved to cfg_.device first); returns the loss value and
+  // throws tg::Error naming `phase` and `epoch` when it is not finite.
+  double train_step(Batch& b, std::vector<std::unique_ptr<optim::Optimizer>>& optimizers,
+                    const char* phase, int64_t epoch);
   std::vector<float> heldout_valid_;  // see Recommender::heldout_valid_predictions
 };
 
