@@ -133,7 +133,8 @@ Result evaluate_one(const std::string& name, Recommender& model, const FitReport
   // Learnt numbers: parameters, and buffers learnt without autograd (ALS factors); not the
   // global mean, the item2vec input features or SVD++'s implicit item lists (data, not weights).
   for (auto& [n, t] : model.state_dict())
-    if (n != "global_mean" && n.rfind("behaviour_", 0) != 0 && n.rfind("implicit_", 0) != 0)
+    if (n != "global_mean" && n.rfind("behaviour_", 0) != 0 && n != "implicit_items" &&
+        n != "implicit_offsets")
       r.params += t.numel();
   if (!out_file.empty()) save_model(out_file, model, name, ds);
   return r;
