@@ -6,6 +6,8 @@
 //   recsys_epoch/<model>/u1.base/b1024: one epoch — a shuffled pass over u1.base (80,000 ratings)
 //       in batches of 1024 (BatchIterator builds the batch tensors), one step per batch, no
 //       evaluation. time per iteration = seconds per epoch; items = ratings per epoch.
+//   recsys_epoch/als/u1.base/sweep: one ALS sweep over u1.base (Als::sweep: users, then items;
+//       float64 normal equations, batched Cholesky), no evaluation.
 // Models, built through their own classes with the tuned defaults of recsys/models, except the
 // batch size and the settings that decide the work per step, which are pinned to the PyTorch
 // twins' (dims and tower, see pin_to_twin):
@@ -22,8 +24,8 @@
 // Usage: OMP_NUM_THREADS=1 build-bench/bin/bench_recsys [--benchmark_filter=REGEX] ...
 //        build-bench/bin/bench_recsys --write_synthetic=DIR   (writes the synthetic data and exits)
 //
-// The optimizers come from the model's own make_optimizers(), which GradientRecommender keeps
-// protected; Exposed<M> below only re-exports it (the model is otherwise the real class).
+// The optimizers and the per-batch step are GradientRecommender's public training hook
+// (training_optimizers(), step()): exactly what fit() runs per batch.
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -33,6 +35,7 @@
 #include <vector>
 
 #include <tapegrad/recsys/data/dataset.h>
+#include <tapegrad/recsys/models/als.h>
 #include <tapegrad/recsys/models/deep_mf.h>
 #include <tapegrad/recsys/models/mf.h>
 #include <tapegrad/recsys/models/wide_deep.h>
@@ -48,13 +51,6 @@ using tg::recsys::Dataset;
 using tg::recsys::GradientRecommender;
 using tg::recsys::Split;
 using tg::recsys::TrainConfig;
-using Optimizers = std::vector<std::unique_ptr<tg::optim::Optimizer>>;
-
-template <class M>
-class Exposed : public M {
- public:
-  using M::make_optimizers;
-};
 
 constexpr int64_t kSynUsers = 943, kSynItems = 1682, kSynRatings = 100000;
 constexpr uint64_t kSynSeed = 7;
@@ -92,16 +88,10 @@ const Data& data() {
 
 struct Trainer {
   std::shared_ptr<GradientRecommender> model;
-  Optimizers optimizers;
+  GradientRecommender::Optimizers optimizers;
 
   // The per-batch body of GradientRecommender::fit.
-  double step(const Batch& b) {
-    tg::Tensor l = model->loss(b.users, b.items, b.ratings);
-    for (auto& opt : optimizers) opt->zero_grad();
-    l.backward();
-    for (auto& opt : optimizers) opt->step();
-    return l.item<double>();
-  }
+  double step(Batch& b) { return model->step(b, optimizers); }
 };
 
 // The PyTorch twins (bench/pytorch/bench_recsys.py) build the models as they were when the suite
@@ -115,8 +105,9 @@ void pin_to_twin(M& m) {
   if constexpr (requires { m.options().product; }) m.options().product = false;
   if constexpr (requires { m.options().hidden; }) m.options().hidden = 64;
   if constexpr (requires { m.options().dropout; }) m.options().dropout = 0.2;
-  if constexpr (std::is_same_v<M, Exposed<tg::recsys::BiasedMf>>) {
+  if constexpr (std::is_same_v<M, tg::recsys::BiasedMf>) {
     if constexpr (requires { m.options().bias_reg; }) m.options().bias_reg = 1.0;
+    if constexpr (requires { m.options().reg_alpha; }) m.options().reg_alpha = 0.0;  // unweighted L2
   } else {
     if constexpr (requires { m.options().bias_reg; }) m.options().bias_reg = 0.0;
   }
@@ -124,14 +115,15 @@ void pin_to_twin(M& m) {
 
 template <class M>
 Trainer make_trainer(int64_t dim) {
-  auto m = std::make_shared<Exposed<M>>();
+  auto m = std::make_shared<M>();
   pin_to_twin(*m);
   TrainConfig cfg;
   cfg.dim = dim;  // -1: the model's default
   cfg.quiet = true;
   m->prepare(data().ds, cfg, data().mean);
+  m->use_training_set(data().ds, data().split.train);
   Trainer t;
-  t.optimizers = m->make_optimizers(m->resolved_config());
+  t.optimizers = m->training_optimizers();
   m->train();
   t.model = m;
   return t;
@@ -174,6 +166,18 @@ void BM_epoch(benchmark::State& state, const std::string& name, int64_t batch) {
   set_throughput(state, static_cast<double>(data().split.train.size()), 0);
 }
 
+// One ALS sweep (every user's ridge system with the items fixed, then every item's) at the
+// model's defaults: dim 32, lambda 0.12 (Als::sweep; fit() adds a validation pass per sweep).
+void BM_als_sweep(benchmark::State& state) {
+  tg::recsys::Als m(data().ds.num_users(), data().ds.num_items());
+  TrainConfig cfg;
+  cfg.quiet = true;
+  m.prepare(data().ds, cfg, data().mean);
+  m.sweep(data().split.train);  // warm-up
+  for (auto _ : state) m.sweep(data().split.train);
+  set_throughput(state, static_cast<double>(data().split.train.size()), 0);
+}
+
 void register_all() {
   for (const char* name : {"mf", "deep_mf", "ncf_mlp", "wide_deep"}) {
     const std::string n = name;
@@ -187,6 +191,9 @@ void register_all() {
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
+  benchmark::RegisterBenchmark("recsys_epoch/als/u1.base/sweep", BM_als_sweep)
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
 }
 
 }  // namespace

@@ -115,6 +115,18 @@ void Als::prepare(const Dataset& ds, const TrainConfig& cfg, float mean) {
   register_buffer("global_mean", full({}, mean_));
 }
 
+void Als::sweep(const Interactions& train) {
+  NoGradGuard no_grad;
+  TG_CHECK(user_factors_.defined(), "als: sweep() needs prepare() first");
+  for (size_t r = 0; r < train.size(); ++r)
+    TG_CHECK(train.user[r] >= 0 && train.user[r] < num_users_ && train.item[r] >= 0 &&
+                 train.item[r] < num_items_,
+             "als: training rating ", r, " has user ", train.user[r], " / item ", train.item[r],
+             ", outside the model's ", num_users_, " users / ", num_items_, " items");
+  solve_side(train, /*users_side=*/true, cfg_.weight_decay);
+  solve_side(train, /*users_side=*/false, cfg_.weight_decay);
+}
+
 FitReport Als::fit(const Dataset& ds, const Split& split, const TrainConfig& cfg,
                    const ProgressFn& progress) {
   NoGradGuard no_grad;
@@ -122,15 +134,13 @@ FitReport Als::fit(const Dataset& ds, const Split& split, const TrainConfig& cfg
   double sum = 0;
   for (float r : split.train.rating) sum += r;
   prepare(ds, cfg, split.train.size() ? static_cast<float>(sum / static_cast<double>(split.train.size())) : 0.f);
-  const double lambda = cfg_.weight_decay;
   const int64_t sweeps = cfg_.epochs;
   FitReport rep;
   Tensor best_u, best_i;
   rep.best_valid_rmse = INFINITY;
   int stale = 0;
   for (int64_t s = 0; s < sweeps; ++s) {
-    solve_side(split.train, /*users_side=*/true, lambda);
-    solve_side(split.train, /*users_side=*/false, lambda);
+    sweep(split.train);
     double v = evaluate_ratings(*this, split.valid).rmse;
     rep.valid_curve.push_back(v);
     ++rep.epochs_run;

@@ -28,6 +28,12 @@ class Als : public Recommender {
   static constexpr double kDefaultLambda = 0.12;
   static constexpr int64_t kDefaultSweeps = 15;
 
+  // One ALS sweep on `train` after prepare(): every user's [p_u, b_u] solved with the items fixed,
+  // then every item's with the users fixed (lambda = the resolved config's weight_decay). fit()
+  // runs sweeps until the validation RMSE stops improving; public for callers that drive the
+  // sweeps themselves (the training benchmark, bench/bench_recsys_train.cpp).
+  void sweep(const Interactions& train);
+
  private:
   void solve_side(const Interactions& data, bool users_side, double lambda);
 

@@ -45,6 +45,28 @@ class GradientRecommender : public Recommender {
   bool binary() const { return cfg_.task == "binary"; }
   const std::vector<float>& heldout_valid_predictions() const override { return heldout_valid_; }
 
+  // fit()'s inner loop, for callers that drive training themselves (a custom schedule, the
+  // training benchmark bench/bench_recsys_train.cpp). After prepare(ds, cfg, mean):
+  //   use_training_set(ds, train)  what fit() derives from the training data before its first
+  //                                epoch (e.g. item2vec vectors, per-row rating counts);
+  //   training_optimizers()        the optimizers fit() would use for the resolved config (one
+  //                                per parameter group, e.g. Adagrad for the wide part and Adam
+  //                                for the deep part of Wide & Deep);
+  //   train(), then step(b, opts)  one batch exactly as fit() runs it — moved to the config's
+  //                                device, loss(), zero_grad, backward, every optimizer's step —
+  //                                returning the loss; tg::Error if it is not finite.
+  // With batches from BatchIterator(train, batch, /*shuffle=*/true, &gen), gen a Generator seeded
+  // with the resolved config's seed, this reproduces fit()'s weights bit for bit
+  // (tests/test_recsys_training_hook.cpp; SVD++ batches whole users instead, see fit()). Left to
+  // the caller: validation, early stopping, learning-rate decay, checkpoints and refit.
+  using Optimizers = std::vector<std::unique_ptr<optim::Optimizer>>;
+  void use_training_set(const Dataset& ds, const Interactions& train) {
+    fit_features(ds, train);
+    use_training_data(train);
+  }
+  Optimizers training_optimizers() { return make_optimizers(cfg_); }
+  double step(Batch& b, Optimizers& optimizers) { return train_step(b, optimizers, "step", 0); }
+
  protected:
   virtual Defaults defaults() const = 0;
   // Whether forward() can produce logits for TrainConfig::task "binary" (a model that supports it
