@@ -16,6 +16,9 @@
 //   ncf_mlp   DeepMf at dim 64: the NCF-MLP tower 128-64-32 (-> 1)
 //   wide_deep WideDeep: wide (ids + hashed crosses, Adagrad) + deep (7 embeddings, genre
 //             EmbeddingBag, MLP [112, 128, 64, 1]; SparseAdam + Adam)
+//   svdpp     SvdPP: dim 32, implicit sums over 16 sampled items of each user's training list
+//             (EmbeddingBag with per-sample weights), SparseAdam for user and item rows
+//   als       Als: dim 32, one sweep (see below)
 // Data: TG_DATA_DIR (an ml-100k folder with u1.base) when set; otherwise a synthetic dataset of
 // the same size (943 users, 1682 items, 100,000 ratings, recsys/data/synthetic.h) written to a
 // temporary folder. The JSON context says which ("dataset"). bench/pytorch/bench_recsys.py is the
@@ -38,6 +41,7 @@
 #include <tapegrad/recsys/models/als.h>
 #include <tapegrad/recsys/models/deep_mf.h>
 #include <tapegrad/recsys/models/mf.h>
+#include <tapegrad/recsys/models/svdpp.h>
 #include <tapegrad/recsys/models/wide_deep.h>
 
 #include "bench_common.h"
@@ -135,6 +139,7 @@ Trainer make_model(const std::string& name) {
   if (name == "deep_mf") return make_trainer<tg::recsys::DeepMf>(16);
   if (name == "ncf_mlp") return make_trainer<tg::recsys::DeepMf>(64);
   if (name == "wide_deep") return make_trainer<tg::recsys::WideDeep>(32);
+  if (name == "svdpp") return make_trainer<tg::recsys::SvdPP>(32);
   TG_THROW("bench_recsys: unknown model ", name);
 }
 
@@ -179,7 +184,7 @@ void BM_als_sweep(benchmark::State& state) {
 }
 
 void register_all() {
-  for (const char* name : {"mf", "deep_mf", "ncf_mlp", "wide_deep"}) {
+  for (const char* name : {"mf", "deep_mf", "ncf_mlp", "wide_deep", "svdpp"}) {
     const std::string n = name;
     for (int64_t batch : {256, 1024})
       benchmark::RegisterBenchmark(("recsys_step/" + n + "/b" + std::to_string(batch)).c_str(),

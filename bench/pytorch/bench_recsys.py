@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """bench/pytorch/bench_recsys.py — PyTorch twin of bench/bench_recsys_train.cpp (recsys training).
 
-The same four models as recsys/models (biased MF, deep MF, NCF-MLP = deep MF at dim 64, Wide &
-Deep), with the same layers, sparse embeddings, losses, regularisers, optimizers (SparseAdam /
-Adagrad on the sparse gradients, Adam on the dense ones, one optimizer per group as each model's
-make_optimizers) and tuned defaults; the same data (u1.base of TG_DATA_DIR) and batch sizes; the
+The same models as recsys/models (biased MF, deep MF, NCF-MLP = deep MF at dim 64, Wide & Deep,
+SVD++, and one ALS sweep), with the same layers, sparse embeddings, losses, regularisers,
+optimizers (SparseAdam / Adagrad on the sparse gradients, Adam on the dense ones, one optimizer
+per group as each model's make_optimizers) and tuned defaults; the same data (u1.base of TG_DATA_DIR) and batch sizes; the
 same benchmark names and Google Benchmark's JSON schema (the runner is bench_ops.py's).
 
   recsys_step/<model>/b256, /b1024      one step on a prepared batch: loss, zero_grad, backward,
@@ -139,6 +139,58 @@ class DeepMF(nn.Module):
         inter = self.tower(torch.cat([pu, qi], 1)).squeeze(1)
         err = inter + self.bu(u).squeeze(1) + self.bi(i).squeeze(1) + self.mean - r
         reg = ((pu * pu).sum(1) + (qi * qi).sum(1)).mean() * self.wd
+        return (err * err).mean() + reg
+
+
+class SVDpp(nn.Module):
+    """svdpp.cpp: mu + b_u + b_i + q_i.(p_u + |N(u)|^-1/2 sum_{j in N(u)} y_j), N(u) = the user's
+    items in u1.base. In training each distinct user of the batch sums 16 items of N(u) drawn
+    without replacement, scaled by |N(u)| / 16 (all of N(u) when it has at most 16); one
+    EmbeddingBag (sum, per-sample weights) over the batch's distinct users. SparseAdam lr 1.5e-3
+    for the user rows and for the item rows; L2 0.08 on p, q, 0.008 on the biases, 0.08 on the
+    implicit sums."""
+
+    def __init__(self, data, dim=32, lr=1.5e-3, wd=0.08, sample=16):
+        super().__init__()
+        nu, ni = data.num_users, data.num_items
+        self.P, self.Q = sparse_embedding(nu, dim, 0.01), sparse_embedding(ni, dim, 0.01)
+        self.bu, self.bi = sparse_embedding(nu, 1, 0), sparse_embedding(ni, 1, 0)
+        self.Y = nn.EmbeddingBag(ni, dim, mode="sum", sparse=True)
+        with torch.no_grad():
+            self.Y.weight.normal_(0, 0.01)
+        self.mean, self.wd, self.sample = data.mean, wd, sample
+        # N(u) as zero-padded rows [users, longest list] plus the lengths.
+        order = torch.argsort(data.users, stable=True)
+        users = data.users[order]
+        self.count = torch.bincount(users, minlength=nu)
+        pos = torch.arange(len(users)) - (torch.cumsum(self.count, 0) - self.count)[users]
+        self.lists = torch.zeros(nu, int(self.count.max()), dtype=torch.int64)
+        self.lists[users, pos] = data.items[order]
+        self.optimizers = [torch.optim.SparseAdam([self.P.weight, self.bu.weight], lr=lr),
+                           torch.optim.SparseAdam([self.Q.weight, self.Y.weight, self.bi.weight], lr=lr)]
+
+    def implicit(self, u):
+        uu, inv = torch.unique(u, return_inverse=True)
+        n = self.count[uu]
+        width = self.lists.shape[1]
+        k = min(self.sample, width)
+        # k distinct positions per user: the k smallest of uniform keys, padding keyed out.
+        keys = torch.rand(len(uu), width).masked_fill_(torch.arange(width)[None, :] >= n[:, None], 2.0)
+        pos = keys.topk(k, dim=1, largest=False).indices
+        valid = pos < n[:, None]
+        ids = self.lists[uu[:, None], pos][valid]
+        nf = n.float()
+        scale = nf.clamp(min=1).rsqrt() * torch.where(n > k, nf / k, torch.ones_like(nf))
+        w = scale[:, None].expand(-1, k)[valid]
+        per_bag = valid.sum(1)
+        return self.Y(ids, torch.cumsum(per_bag, 0) - per_bag, per_sample_weights=w)[inv]
+
+    def loss(self, u, i, r):
+        pu, qi, zu = self.P(u), self.Q(i), self.implicit(u)
+        bu, bi = self.bu(u).squeeze(1), self.bi(i).squeeze(1)
+        err = ((pu + zu) * qi).sum(1) + bu + bi + self.mean - r
+        reg = (((pu * pu).sum(1) + (qi * qi).sum(1)).mean() * self.wd
+               + (bu * bu + bi * bi).mean() * self.wd * 0.1 + (zu * zu).sum(1).mean() * self.wd)
         return (err * err).mean() + reg
 
 
@@ -288,6 +340,7 @@ MODELS = {
     "deep_mf": lambda data: DeepMF(data),
     "ncf_mlp": lambda data: DeepMF(data, dim=64),
     "wide_deep": lambda data: WideDeep(data),
+    "svdpp": lambda data: SVDpp(data),
 }
 
 
