@@ -100,7 +100,8 @@ struct Trainer {
 
 // The PyTorch twins (bench/pytorch/bench_recsys.py) build the models as they were when the suite
 // was written: biased MF at dim 32 with the L2 on the biases at the full weight decay, deep MF /
-// NCF-MLP with the tower [2d, 64, 32, 1] over [p_u, q_i] (dropout 0.2) and no bias L2. The models'
+// NCF-MLP with the tower [2d, 64, 32, 1] over [p_u, q_i] (dropout 0.2), no bias L2, no MF
+// pre-training and no dot term. The models'
 // tuned defaults move as the models are tuned (model Options, recsys/models), so the benchmark pins
 // the settings that decide the work per step to the twins' values, where the model has them; a
 // model without an Options field simply has the twin's behaviour built in.
@@ -109,6 +110,9 @@ void pin_to_twin(M& m) {
   if constexpr (requires { m.options().product; }) m.options().product = false;
   if constexpr (requires { m.options().hidden; }) m.options().hidden = 64;
   if constexpr (requires { m.options().dropout; }) m.options().dropout = 0.2;
+  // Deep MF's MF pre-training and dot term (on by default since 2026-12-01) are not in the twin.
+  if constexpr (requires { m.options().pretrain; }) m.options().pretrain = false;
+  if constexpr (requires { m.options().dot; }) m.options().dot = false;
   if constexpr (std::is_same_v<M, tg::recsys::BiasedMf>) {
     if constexpr (requires { m.options().bias_reg; }) m.options().bias_reg = 1.0;
     if constexpr (requires { m.options().reg_alpha; }) m.options().reg_alpha = 0.0;  // unweighted L2
