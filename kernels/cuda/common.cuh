@@ -12,6 +12,7 @@
 #include <cuda_runtime.h>
 
 #include "../backend.h"
+#include "launch_math.h"
 #include "runtime.h"
 
 namespace tg::kernels::cuda {
@@ -41,16 +42,7 @@ inline cudaStream_t stream() {
 
 namespace tg::kernels::cuda {
 
-inline constexpr int kThreads = 256;
-
-// Blocks for a grid-stride loop over n items: enough to fill the GPU, capped (loops cover the
-// rest).
-inline unsigned blocks_for(int64_t n, int threads = kThreads) {
-  int64_t b = (n + threads - 1) / threads;
-  if (b < 1) b = 1;
-  if (b > 65536) b = 65536;
-  return static_cast<unsigned>(b);
-}
+inline constexpr int kThreads = 256;  // blocks_for (launch_math.h) assumes this by default
 
 #define TG_GRID_STRIDE(i, n)                                                             \
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \

@@ -53,20 +53,12 @@ struct MatDesc {
 };
 
 MatDesc describe(const Tensor& t) {
-  const int64_t rows = t.size(1), cols = t.size(2);
+  const GemmOperand g = gemm_operand(t.size(1), t.size(2), t.stride(1), t.stride(2));
   MatDesc d;
-  d.t = t;
-  if (t.stride(2) == 1 && (rows <= 1 || t.stride(1) >= cols)) {
-    d.row_major = true;
-    d.ld = rows <= 1 ? std::max<int64_t>(cols, 1) : t.stride(1);
-  } else if (t.stride(1) == 1 && (cols <= 1 || t.stride(2) >= rows)) {
-    d.row_major = false;
-    d.ld = cols <= 1 ? std::max<int64_t>(rows, 1) : t.stride(2);
-  } else {  // no unit stride, or overlapping rows (an expanded view): one contiguous copy
-    d.t = t.contiguous();
-    d.row_major = true;
-    d.ld = std::max<int64_t>(cols, 1);
-  }
+  // kCopy: no unit stride, or overlapping rows (an expanded view): one contiguous copy.
+  d.t = g.kind == GemmOperand::kCopy ? t.contiguous() : t;
+  d.row_major = g.kind != GemmOperand::kColMajor;
+  d.ld = g.ld;
   d.batch_stride = t.size(0) > 1 ? d.t.stride(0) : 0;
   return d;
 }

@@ -139,7 +139,7 @@ __global__ void reduce_cols_kernel(const T* x, T* out, int64_t A, int64_t R, int
   }
 }
 
-constexpr int64_t kChunk = 32768;  // elements per block when one row is split
+constexpr int64_t kChunk = kRowChunk;  // elements per block when one row is split (launch_math.h)
 
 template <class T, class Op>
 void reduce_arb(const T* x, T* out, int64_t A, int64_t R, int64_t B, int device) {
@@ -149,7 +149,7 @@ void reduce_arb(const T* x, T* out, int64_t A, int64_t R, int64_t B, int device)
     TG_CUDA_CHECK_LAUNCH();
     return;
   }
-  const int64_t chunks = (A < 256 && R > 2 * kChunk) ? (R + kChunk - 1) / kChunk : 1;
+  const int64_t chunks = row_chunks(A, R);
   if (chunks == 1) {
     reduce_rows_kernel<T, T, Op, false>
         <<<blocks_for(A, 1), kThreads, 0, stream()>>>(x, out, A, R, R, 1);
@@ -197,21 +197,29 @@ __device__ __forceinline__ bool better(bool is_max, T v, T best) {
   return is_max ? v > best : v < best;
 }
 
-// B == 1: one block per row. Each thread keeps its first best; the tree keeps the lower index
-// among equals, so the row's first best wins.
+// B == 1: rows of length R, each cut into `chunks` pieces of `chunk` elements (one piece when the
+// rows are short or many): task (row, c) -> values/indices[row * chunks + c]. Each thread keeps its
+// first best; the tree keeps the lower index among equals, so the piece's first best wins. With
+// `x_index` the inputs are earlier pieces' partials (value, index), in increasing index order, and
+// the same rules merge them. Without chunks a single block walked a whole long row (an argmax over
+// 2^31 elements took seconds on one SM).
 template <class T>
-__global__ void arg_rows_kernel(const T* x, T* values, int64_t* indices, int64_t rows, int64_t R,
+__global__ void arg_rows_kernel(const T* x, const int64_t* x_index, T* values, int64_t* indices,
+                                int64_t rows, int64_t R, int64_t chunk, int64_t chunks,
                                 bool is_max) {
   __shared__ T sv[kThreads];
   __shared__ int64_t si[kThreads];
-  for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
+  for (int64_t task = blockIdx.x; task < rows * chunks; task += gridDim.x) {
+    const int64_t row = task / chunks, c = task % chunks;
+    const int64_t begin = c * chunk, end = min(R, begin + chunk);
     const T* p = x + row * R;
+    const int64_t* pi = x_index ? x_index + row * R : nullptr;
     T best{};
     int64_t bi = -1;  // -1: this thread saw nothing
-    for (int64_t j = threadIdx.x; j < R; j += blockDim.x) {
+    for (int64_t j = begin + threadIdx.x; j < end; j += blockDim.x) {
       if (bi < 0 || better(is_max, p[j], best)) {
         best = p[j];
-        bi = j;
+        bi = pi ? pi[j] : j;
       }
     }
     sv[threadIdx.x] = best;
@@ -237,8 +245,8 @@ __global__ void arg_rows_kernel(const T* x, T* values, int64_t* indices, int64_t
       __syncthreads();
     }
     if (threadIdx.x == 0) {
-      values[row] = sv[0];
-      indices[row] = si[0];
+      values[task] = sv[0];
+      indices[task] = si[0];
     }
     __syncthreads();
   }
@@ -370,10 +378,26 @@ void arg_reduce(bool is_max, const Tensor& x_in, int dim, const Tensor& values,
     A = A * B;
     B = 1;
   }
+  const int device = x.device().index;
   dispatch(x.dtype(), "argmax", [&]<class T>() {
     if (B == 1) {
-      arg_rows_kernel<T><<<blocks_for(A, 1), kThreads, 0, stream()>>>(
-          ptr<T>(x), ptr<T>(values), ptr<int64_t>(indices), A, R, is_max);
+      // Few long rows: pieces of kChunk elements in parallel, then their partials merged (the
+      // same shape-only split as reduce_arb, so the result does not vary from run to run).
+      const int64_t chunks = row_chunks(A, R);
+      if (chunks == 1) {
+        arg_rows_kernel<T><<<blocks_for(A, 1), kThreads, 0, stream()>>>(
+            ptr<T>(x), nullptr, ptr<T>(values), ptr<int64_t>(indices), A, R, R, 1, is_max);
+      } else {
+        DeviceBuffer part_v(device, static_cast<size_t>(A * chunks) * sizeof(T));
+        DeviceBuffer part_i(device, static_cast<size_t>(A * chunks) * sizeof(int64_t));
+        arg_rows_kernel<T><<<blocks_for(A * chunks, 1), kThreads, 0, stream()>>>(
+            ptr<T>(x), nullptr, part_v.get<T>(), part_i.get<int64_t>(), A, R, kChunk, chunks,
+            is_max);
+        TG_CUDA_CHECK_LAUNCH();
+        arg_rows_kernel<T><<<blocks_for(A, 1), kThreads, 0, stream()>>>(
+            part_v.get<T>(), part_i.get<int64_t>(), ptr<T>(values), ptr<int64_t>(indices), A,
+            chunks, chunks, 1, is_max);
+      }
     } else {
       arg_cols_kernel<T><<<blocks_for(A * B), kThreads, 0, stream()>>>(
           ptr<T>(x), ptr<T>(values), ptr<int64_t>(indices), A, R, B, is_max);

@@ -14,7 +14,10 @@
 // down at exit, so freeing device memory in destructors would be unsafe.
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -38,8 +41,16 @@ void throw_cuda_error(int code, const char* call, const char* file, int line) {
 int device_count() {
   static const int count = [] {
     int n = 0;
-    if (cudaGetDeviceCount(&n) != cudaSuccess) {  // no driver, no device: CPU only
+    const cudaError_t err = cudaGetDeviceCount(&n);
+    if (err != cudaSuccess) {  // no driver, no device: CPU only
       (void)cudaGetLastError();
+      // Silent on machines without an NVIDIA driver; where one is installed (or TG_CUDA_DEBUG is
+      // set) say why the GPU is unusable — e.g. a driver older than this build's CUDA runtime —
+      // since the tests would otherwise only report "skipped".
+      std::error_code ec;  // the non-throwing overload
+      if (std::getenv("TG_CUDA_DEBUG") || std::filesystem::exists("/dev/nvidiactl", ec))
+        std::fprintf(stderr, "tapegrad: no usable CUDA device: %s (%s); running on the CPU\n",
+                     cudaGetErrorName(err), cudaGetErrorString(err));
       return 0;
     }
     return n;
@@ -81,16 +92,7 @@ bool allow_tf32() { return g_allow_tf32.load(); }
 // ---- caching allocator --------------------------------------------------------------------------
 namespace {
 
-constexpr size_t kSmallLimit = size_t{1} << 20;
-constexpr size_t kSmallRound = 512;
-
-size_t size_class(size_t n) {
-  if (n <= kSmallLimit)
-    return (std::max<size_t>(n, 1) + kSmallRound - 1) / kSmallRound * kSmallRound;
-  size_t top = size_t{1} << (63 - __builtin_clzll(n));  // largest power of two <= n
-  size_t step = top / 4;
-  return (n + step - 1) / step * step;
-}
+// size_class: launch_math.h.
 
 struct DeviceCache {
   std::mutex mu;
