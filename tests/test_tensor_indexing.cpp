@@ -236,6 +236,16 @@ TEST_CASE("indexing: index errors name the op and the problem") {
                        "gather: index tensor must be int64, got bool", tg::Error);
   CHECK_THROWS_WITH_AS(tg::scatter(x, 0, idx({2}, {1, 1}), x),
                        "scatter: index 2 is out of bounds for dimension 0 with size 2", tg::Error);
+  // A 0-dim input acts as one element along dim (as in PyTorch): index 0 only.
+  const tg::Tensor s = tg::full({}, 7.0);
+  const tg::Tensor zero = tg::full({}, 0.0, tg::kInt64), one = tg::full({}, 1.0, tg::kInt64);
+  check_tensor(tg::gather(s, 0, zero), {}, tg::kFloat32, {7});
+  CHECK_THROWS_WITH_AS(tg::gather(s, 0, one),
+                       "gather: index 1 is out of bounds for dimension 0 with size 1", tg::Error);
+  CHECK_THROWS_WITH_AS(tg::scatter(s, 0, one, s),
+                       "scatter: index 1 is out of bounds for dimension 0 with size 1", tg::Error);
+  CHECK_THROWS_WITH_AS(tg::scatter_add(s, 0, one, s),
+                       "scatter_add: index 1 is out of bounds for dimension 0 with size 1", tg::Error);
   CHECK_THROWS_WITH_AS(tg::scatter_add(x, 1, idx({0, 1}, {1, 2}), tg::zeros({1, 1})),
                        doctest::Contains("scatter_add: index shape [1, 2] exceeds the src shape [1, 1]"),
                        tg::Error);

@@ -53,7 +53,8 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   detail::check_index_dtype(index, op);
   int d = wrap_dim(dim, x.dim(), op);
   check_gather_shapes(x, d, index, op);
-  if (x.dim() > 0) detail::check_index_bounds(index, x.size(d), op, d);
+  // A 0-dim x acts as one element along dim (as in PyTorch): the only valid index is 0.
+  detail::check_index_bounds(index, x.dim() > 0 ? x.size(d) : 1, op, d);
   Tensor out = empty(index.sizes(), x.dtype(), x.device());
   if (out.numel() > 0) detail::backend_of(x, op).gather(x, d, index, out);
   if (autograd::needs_grad(x))
@@ -79,7 +80,8 @@ Tensor scatter_impl(const char* op, const Tensor& x, int64_t dim, const Tensor& 
   for (int i = 0; i < index.dim(); ++i)
     TG_CHECK(index.size(i) <= src.size(i), op, ": index shape ", index.sizes(),
              " exceeds the src shape ", src.sizes(), " in dimension ", i);
-  if (x.dim() > 0) detail::check_index_bounds(index, x.size(d), op, d);
+  // A 0-dim x acts as one element along dim (as in PyTorch): the only valid index is 0.
+  detail::check_index_bounds(index, x.dim() > 0 ? x.size(d) : 1, op, d);
   Tensor out;
   {
     NoGradGuard no_grad;  // the copy is an implementation detail, not part of the graph
