@@ -266,6 +266,9 @@ TEST_CASE("tapegrad-recsys bad inputs: malformed model files are clean errors, n
       {model_file(meta("1e300", "42")), "metadata 'dim' must be an integer in [-1, 65536]"},  // was UB
       {model_file(meta("2.5", "42")), "metadata 'dim' must be an integer"},
       {model_file(meta("8", "-1")), "metadata 'seed' is not an unsigned 64-bit integer: -1"},
+      {model_file(meta("8", "42") + ",\"option.init_std\":\"-1\""),
+       "metadata 'option.init_std': BiasedMF: option init_std must be in [0, 10], got -1"},
+      {model_file(meta("8", "42") + ",\"option.depth\":\"3\""), "unknown option 'depth'"},
   };
   for (const auto& [bytes, want] : rows) {
     INFO("expecting: " << want);
@@ -281,6 +284,32 @@ TEST_CASE("tapegrad-recsys bad inputs: malformed model files are clean errors, n
     REQUIRE_MESSAGE(r.exited, "killed by signal " << r.status);
     CHECK(r.status == 1);
     CHECK(r.err.find("tapegrad-recsys: error: ") == 0);
+    CHECK(r.err.find(want) != std::string::npos);
+  }
+}
+
+TEST_CASE("tapegrad-recsys bad inputs: --set with an unknown or bad model setting is a usage error") {
+  TempDir tmp;
+  const std::string data = tmp.path + "/data";
+  fs::create_directory(data);
+  write_file(data + "/u.data", valid_udata());
+  const std::vector<std::pair<std::vector<std::string>, std::string>> rows = {
+      {{"train", "--model", "deep_mf", "--set", "depth=3"}, "DeepMF: unknown option 'depth' (its options: "},
+      {{"train", "--model", "deep_mf", "--set", "dot"}, "expected NAME=VALUE or MODEL.NAME=VALUE"},
+      {{"train", "--model", "deep_mf", "--set", "hidden=0"}, "option hidden must be in [2, 65536]"},
+      {{"train", "--model", "mf", "--set", "deep_mf.dot=false"}, "names model deep_mf, but --model is mf"},
+      {{"compare", "--models", "mf,als", "--set", "dot=false"}, "no model in the comparison has option dot"},
+  };
+  for (const auto& [args, want] : rows) {
+    INFO("expecting: " << want);
+    std::vector<std::string> a = args;
+    for (const std::string& x : {std::string("--split"), std::string("random"), std::string("--quiet"),
+                                 std::string("--data"), data})
+      a.push_back(x);
+    RunResult r = run(a, tmp.path + "/stderr.txt");
+    INFO("stderr: " << r.err.substr(0, 600));
+    REQUIRE(r.exited);
+    CHECK(r.status == 2);
     CHECK(r.err.find(want) != std::string::npos);
   }
 }

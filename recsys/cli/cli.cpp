@@ -38,16 +38,18 @@ void define(CLI::App& app, Args& a) {
   a.train->add_option("--task", a.cfg.task, "rating (regression) or binary (rating >= 4; wide_deep: AUC / LogLoss)")
       ->capture_default_str();
   a.train->add_option("--behaviour", a.cfg.behaviour, "wide_deep: item2vec (default) = add the user's behaviour vector (mean item2vec of their history), or none");
-  a.train->add_option("--checkpoint", a.cfg.checkpoint, "checkpoint file (written atomically)");
+  a.train->add_option("--checkpoint", a.cfg.checkpoint, "checkpoint file, written atomically after every epoch (see --checkpoint-every, --resume)");
   a.train->add_option("--checkpoint-every", a.cfg.checkpoint_every, "write the checkpoint every N batches and after each epoch")
       ->check(CLI::NonNegativeNumber);
   a.train->add_flag("--resume", a.cfg.resume, "continue from --checkpoint when it exists");
+  a.train->add_option("--set", a.sets, "NAME=VALUE: a model setting beyond the flags above, e.g. deep_mf's dot=false or pretrain=false (repeatable; an unknown NAME lists the model's settings)");
 
   a.compare = app.add_subcommand("compare", "train every model with its tuned defaults and compare");
   add_common(a.compare, a.common, true);
   a.compare->add_option("--models", a.models_csv, "comma-separated model names (default: all)");
   a.compare->add_option("--seed", a.cfg.seed, "random seed")->capture_default_str();
   a.compare->add_option("--save-dir", a.save_dir, "save each trained model as DIR/<model>.safetensors");
+  a.compare->add_option("--set", a.sets, "MODEL.NAME=VALUE (one model) or NAME=VALUE (every model that has it): a model setting, e.g. deep_mf.dot=false (repeatable)");
   a.compare->add_flag("--no-blend", a.no_blend, "skip the linear blend of the models (weights fitted on the validation part)");
 
   a.rank = app.add_subcommand("rank", "implicit-feedback ranking on leave-latest-one-out: HR@10 / NDCG@10 with 99 sampled negatives and over all unseen items");

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <tapegrad/recsys/models/recommender.h>
 
@@ -26,6 +27,7 @@ struct Args {
   TrainConfig cfg;
   std::string device = "cpu", model = "mf", out_file, model_file, dataset = "ml-100k", dir,
               format = "ml-100k", models_csv, save_dir;
+  std::vector<std::string> sets;  // --set NAME=VALUE (model settings, model_options.h)
   int64_t negatives = 0;
   bool no_blend = false;
   int64_t user = 0, item = 0, k = 10, n_users = 1000, n_items = 2000, n_ratings = 100000;

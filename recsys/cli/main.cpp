@@ -140,9 +140,51 @@ Result evaluate_one(const std::string& name, Recommender& model, const FitReport
   return r;
 }
 
+// --set NAME=VALUE or MODEL.NAME=VALUE: a model setting beyond TrainConfig (model_options.h).
+struct OptionSet {
+  std::string text, model, name, value;
+  bool used = false;
+};
+
+std::vector<OptionSet> parse_sets(const std::vector<std::string>& sets) {
+  std::vector<OptionSet> out;
+  for (const std::string& s : sets) {
+    const size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError("--set " + s + ": expected NAME=VALUE or MODEL.NAME=VALUE");
+    OptionSet o;
+    o.text = s;
+    o.name = s.substr(0, eq);
+    o.value = s.substr(eq + 1);
+    if (const size_t dot = o.name.find('.'); dot != std::string::npos) {
+      o.model = o.name.substr(0, dot);
+      o.name = o.name.substr(dot + 1);
+    }
+    out.push_back(o);
+  }
+  return out;
+}
+
+// Applies the settings that name `name` (MODEL.NAME) to it; a bare NAME applies when the model has
+// that option, or always when `strict` (then an unknown name is an error listing its options).
+void apply_sets(Recommender& model, const std::string& name, std::vector<OptionSet>& sets,
+                bool strict) {
+  for (OptionSet& o : sets) {
+    if (!o.model.empty() ? o.model != name : !(strict || model.has_option(o.name))) continue;
+    try {
+      model.set_option(o.name, o.value);
+    } catch (const tg::Error& e) {
+      throw UsageError("--set " + o.text + ": " + e.what());
+    }
+    o.used = true;
+  }
+}
+
 Result train_one(const std::string& name, const Dataset& ds, const Split& split, const TrainConfig& cfg,
-                 bool quiet, const std::string& out_file, std::shared_ptr<Recommender>* keep = nullptr) {
+                 bool quiet, const std::string& out_file, std::vector<OptionSet>& sets,
+                 bool strict_sets, std::shared_ptr<Recommender>* keep = nullptr) {
   auto model = make_model(name, ds);
+  apply_sets(*model, name, sets, strict_sets);
   FitReport rep = model->fit(ds, split, cfg, progress_printer(name, quiet));
   if (!quiet && isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
   if (keep) *keep = model;
@@ -279,7 +321,11 @@ int main(int argc, char** argv) {
       check_model_name(a.model);
       Dataset ds = load(c);
       Split split = make_split(ds, c, cfg.seed);
-      Result r = train_one(a.model, ds, split, cfg, c.quiet, a.out_file);
+      std::vector<OptionSet> sets = parse_sets(a.sets);
+      for (const OptionSet& o : sets)
+        if (!o.model.empty() && o.model != a.model)
+          throw UsageError("--set " + o.text + ": names model " + o.model + ", but --model is " + a.model);
+      Result r = train_one(a.model, ds, split, cfg, c.quiet, a.out_file, sets, /*strict_sets=*/true);
       if (c.json) std::cout << to_json(r, ds, c.split).dump() << std::endl;
       else print_table({r});
     } else if (*a.compare) {
@@ -291,7 +337,17 @@ int main(int argc, char** argv) {
           if (!n.empty()) names.push_back(n);
       }
       for (const auto& n : names) check_model_name(n);  // fail fast, before loading anything
+      std::vector<OptionSet> sets = parse_sets(a.sets);
+      for (const OptionSet& o : sets)
+        if (!o.model.empty() && std::find(names.begin(), names.end(), o.model) == names.end())
+          throw UsageError("--set " + o.text + ": model " + o.model + " is not in the comparison");
       Dataset ds = load(c);
+      {  // every --set must fit some model, checked on untrained models before any training
+        std::vector<OptionSet> probe = sets;
+        for (const auto& n : names) apply_sets(*make_model(n, ds), n, probe, /*strict=*/false);
+        for (const OptionSet& o : probe)
+          if (!o.used) throw UsageError("--set " + o.text + ": no model in the comparison has option " + o.name);
+      }
       Split split = make_split(ds, c, cfg.seed);
       std::vector<Result> results;
       std::vector<std::shared_ptr<Recommender>> trained;
@@ -301,7 +357,7 @@ int main(int argc, char** argv) {
         trained.emplace_back();
         results.push_back(train_one(n, ds, split, mc, c.quiet || c.json,
                                     a.save_dir.empty() ? "" : a.save_dir + "/" + n + ".safetensors",
-                                    &trained.back()));
+                                    sets, /*strict_sets=*/false, &trained.back()));
         if (c.json) std::cout << to_json(results.back(), ds, c.split).dump() << std::endl;
       }
       if (trained.size() >= 2 && !a.no_blend) {  // weights fitted on the validation part only

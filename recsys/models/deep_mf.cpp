@@ -63,6 +63,16 @@ void DeepMf::build(const Dataset&, const Interactions&, const TrainConfig& cfg) 
   register_buffer("global_mean", full({}, mean_));
 }
 
+void DeepMf::describe_options(ModelOptions& o) {
+  o.add("product", opt_.product);
+  o.add("hidden", opt_.hidden, 2, int64_t{1} << 16);
+  o.add("dropout", opt_.dropout, 0.0, 0.99);
+  o.add("init_std", opt_.init_std, 0.0, 10.0);
+  o.add("bias_reg", opt_.bias_reg, 0.0, 1e6);
+  o.add("pretrain", opt_.pretrain);
+  o.add("dot", opt_.dot);
+}
+
 void DeepMf::fit_features(const Dataset& ds, const Interactions& train) {
   if (!opt_.pretrain) return;
   // The MF sees `train` only (the caller's validation part stays held out): its early stopping

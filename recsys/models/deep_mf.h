@@ -39,8 +39,14 @@ class DeepMf : public GradientRecommender {
   Tensor item_vectors() override { return item_emb_.detach(); }
   std::string extra_repr() const override;
 
+  // Files saved before the options were: random start, no dot term (the defaults until then).
+  void use_legacy_options() override {
+    opt_.pretrain = false;
+    opt_.dot = false;
+  }
  protected:
   Defaults defaults() const override;
+  void describe_options(ModelOptions& o) override;
   void fit_features(const Dataset& ds, const Interactions& train) override;
   void build(const Dataset& ds, const Interactions& train, const TrainConfig& cfg) override;
   Tensor forward(const Tensor& users, const Tensor& items) override;

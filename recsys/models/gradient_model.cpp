@@ -245,7 +245,8 @@ FitReport GradientRecommender::fit(const Dataset& ds, const Split& split, const 
     for (auto& opt : opts)
       for (auto& g : opt->param_groups()) g.set_lr(g.lr() * cfg_.lr_decay);
   };
-  const std::string key = config_key(type_name(), cfg_, split.train.size());
+  std::string key = config_key(type_name(), cfg_, split.train.size());
+  for (const auto& [k, v] : option_values()) key += " " + k + "=" + v;
   const std::string& ck = cfg_.checkpoint;
 
   Generator gen(cfg_.seed);
@@ -361,7 +362,7 @@ FitReport GradientRecommender::fit(const Dataset& ds, const Split& split, const 
     }
     if (st.epoch == cfg_.epochs) st.finished = true;
     decay_lr(optimizers);
-    if (cfg_.checkpoint_every > 0) {
+    if (!ck.empty()) {  // after every epoch whenever there is a checkpoint file (TrainConfig)
       const int64_t e = st.epoch;
       if (!st.finished) ++st.epoch;  // the checkpoint names the next epoch to run
       save();

@@ -42,6 +42,12 @@ void BiasedMf::build(const Dataset&, const Interactions&, const TrainConfig& cfg
   register_buffer("global_mean", full({}, mean_));
 }
 
+void BiasedMf::describe_options(ModelOptions& o) {
+  o.add("init_std", opt_.init_std, 0.0, 10.0);
+  o.add("bias_reg", opt_.bias_reg, 0.0, 1e6);
+  o.add("reg_alpha", opt_.reg_alpha, 0.0, 4.0);
+}
+
 void BiasedMf::use_training_data(const Interactions& train) {
   user_weight_ = Tensor();
   item_weight_ = Tensor();

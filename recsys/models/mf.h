@@ -25,6 +25,7 @@ class BiasedMf : public GradientRecommender {
 
  protected:
   Defaults defaults() const override;
+  void describe_options(ModelOptions& o) override;
   void use_training_data(const Interactions& train) override;
   void build(const Dataset& ds, const Interactions& train, const TrainConfig& cfg) override;
   Tensor forward(const Tensor& users, const Tensor& items) override;

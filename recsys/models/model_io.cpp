@@ -88,6 +88,7 @@ void save_model(const std::string& path, Recommender& model, const std::string& 
                      {"task", c.task},
                      {"behaviour", c.behaviour},
                      {"mean", exact(mean)}};
+  for (const auto& [k, v] : model.option_values()) md["option." + k] = v;
   nn::save_safetensors(path, tensors, md);
 }
 
@@ -124,6 +125,19 @@ std::shared_ptr<Recommender> load_model(const std::string& path, const Dataset& 
   std::shared_ptr<Recommender> model = std::find(rn.begin(), rn.end(), name) != rn.end()
                                            ? std::shared_ptr<Recommender>(make_ranking_model(name))
                                            : make_model(name, ds);
+  // The model's own settings (Recommender::option_values): every option the file names; a file
+  // written before models saved them names none and gets the settings of that time.
+  bool any_option = false;
+  for (const auto& [k, v] : l.metadata)
+    if (k.rfind("option.", 0) == 0) {
+      any_option = true;
+      try {
+        model->set_option(k.substr(7), v);
+      } catch (const Error& e) {
+        TG_THROW(path, ": metadata '", k, "': ", e.what());
+      }
+    }
+  if (!any_option) model->use_legacy_options();
   model->prepare(ds, c, static_cast<float>(mean));
   l.tensors.erase("ids.users");
   l.tensors.erase("ids.items");

@@ -11,6 +11,24 @@
 
 namespace tg::recsys {
 
+std::map<std::string, std::string> Recommender::option_values() {
+  ModelOptions o(type_name());
+  describe_options(o);
+  return o.values();
+}
+
+bool Recommender::has_option(const std::string& name) {
+  ModelOptions o(type_name());
+  describe_options(o);
+  return o.has(name);
+}
+
+void Recommender::set_option(const std::string& name, const std::string& value) {
+  ModelOptions o(type_name());
+  describe_options(o);
+  o.set(name, value);
+}
+
 Tensor Recommender::score_all(int64_t user, int64_t num_items) {
   NoGradGuard no_grad;
   Tensor items = arange(0, num_items, 1, kInt64);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "../../nn/module.h"
 #include "../../tensor/tensor.h"
 #include "../data/dataset.h"
+#include "model_options.h"
 
 namespace tg::recsys {
 
@@ -34,10 +36,11 @@ struct TrainConfig {
   // item2vec vectors over their training history) and the item's item2vec vector; "none" does not.
   // "" = the model's default ("none" for the other models).
   std::string behaviour;
-  // Crash-safe training (gradient-trained models): with a path and every > 0, an atomic
-  // checkpoint (model, optimizers, best weights, epoch, batch, RNG state) is written every
-  // `checkpoint_every` batches and at the end of each epoch; with resume, fit continues from the
-  // checkpoint when the file exists, reaching the same result as an uninterrupted run.
+  // Crash-safe training (gradient-trained models): with a path, an atomic checkpoint (model,
+  // optimizers, best weights, epoch, batch, RNG state, settings) is written at the end of each
+  // epoch, and also every `checkpoint_every` batches when that is > 0; with resume, fit continues
+  // from the checkpoint when the file exists, reaching the same result as an uninterrupted run
+  // (and refuses a checkpoint written with other settings).
   std::string checkpoint;
   int64_t checkpoint_every = 0;
   bool resume = false;
@@ -100,6 +103,23 @@ class Recommender : public nn::Module {
   // Called with a saved state before load_state_dict, for models whose buffer shapes depend on
   // the training data (SVD++'s implicit-feedback lists); resizes those buffers.
   virtual void adapt_to_state(const nn::StateDict& state) { (void)state; }
+
+  // Settings beyond TrainConfig (a model's Options struct), listed by describe_options (see
+  // model_options.h). They are saved with the model and restored on load, are part of a
+  // training checkpoint's settings, and the CLI sets them with --set NAME=VALUE. Set them before
+  // prepare()/fit().
+  std::map<std::string, std::string> option_values();
+  bool has_option(const std::string& name);
+  // tg::Error naming the model and option for an unknown name, bad text or a value out of range.
+  void set_option(const std::string& name, const std::string& value);
+  // Called by load_model for a file written before the model saved its options: restores the
+  // settings such files were trained with where today's defaults differ (default: nothing).
+  virtual void use_legacy_options() {}
+
+ protected:
+  virtual void describe_options(ModelOptions& o) { (void)o; }
+
+ public:
 
   // The k best unseen items for `user` (dense id), highest score first.
   std::vector<Scored> recommend(int64_t user, int64_t k, const Dataset& ds,

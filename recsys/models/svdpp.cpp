@@ -34,6 +34,15 @@ std::string SvdPP::extra_repr() const {
   return os.str();
 }
 
+void SvdPP::describe_options(ModelOptions& o) {
+  o.add("init_std", opt_.init_std, 0.0, 10.0);
+  o.add("bias_reg", opt_.bias_reg, 0.0, 1e6);
+  o.add("implicit_reg", opt_.implicit_reg, 0.0, 1e6);
+  o.add("user_lr", opt_.user_lr, 1e-6, 1e6);
+  o.add("user_batches", opt_.user_batches);
+  o.add("implicit_sample", opt_.implicit_sample, 0, int64_t{1} << 30);
+}
+
 void SvdPP::build(const Dataset&, const Interactions&, const TrainConfig& cfg) {
   Generator gen(cfg.seed);
   const int64_t d = cfg.dim;

@@ -35,6 +35,7 @@ class SvdPP : public GradientRecommender {
 
  protected:
   Defaults defaults() const override;
+  void describe_options(ModelOptions& o) override;
   void build(const Dataset& ds, const Interactions& train, const TrainConfig& cfg) override;
   void fit_features(const Dataset& ds, const Interactions& train) override;
   Tensor forward(const Tensor& users, const Tensor& items) override;
