@@ -81,3 +81,23 @@ TEST_CASE("nn init: deterministic per generator, in place on parameters and view
   CHECK(tg::sum(p[1]).item<double>() == 4.0);
   CHECK_THROWS_AS(init::normal_(tg::zeros({2}, tg::kInt64)), tg::Error);
 }
+
+TEST_CASE("nn init: uniform_ on float is lo + span * u with two roundings (no FMA on any ISA)") {
+  // span = float(0.7) is not a power of two, so a fused multiply-add would round differently.
+  for (int64_t n : {int64_t{7}, int64_t{1000}, int64_t{8195}}) {
+    CAPTURE(n);
+    tg::Generator a(123), b(123);
+    Tensor u = tg::empty({n});
+    Tensor w = tg::empty({n});
+    init::uniform_(u, 0.0, 1.0, &a);
+    init::uniform_(w, 0.1, 0.8, &b);
+    const float lo = 0.1f, span = static_cast<float>(0.8 - 0.1);
+    const std::vector<float> uv = u.to_vector<float>(), wv = w.to_vector<float>();
+    int64_t same = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      volatile float prod = span * uv[static_cast<size_t>(i)];  // rounded on its own
+      same += wv[static_cast<size_t>(i)] == lo + prod;
+    }
+    CHECK(same == n);
+  }
+}

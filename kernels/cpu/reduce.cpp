@@ -238,7 +238,8 @@ void arg_reduce(bool is_max, const Tensor& x_in, int dim, const Tensor& values,
   });
 }
 
-// The scalar exp over a run: the fix-up for chunks outside the vector exp's trusted range.
+// The scalar exp over a run: the fix-up for the values outside the vector exp's trusted range
+// (single elements for float, whole chunks for double; see simd_impl.h).
 template <class T>
 void exp_fix(const void*, const void* x, void* y, int64_t len) {
   const T* xi = static_cast<const T*>(x);

@@ -28,7 +28,8 @@ struct GemmArgs {
 };
 
 // Recomputes y[0, n) = op(x[0, n)) with the scalar functor: for chunks holding values outside a
-// vector kernel's trusted range (NaN, inf, denormal results), so results match std:: there.
+// vector kernel's trusted range (NaN, inf, denormal results), so results match std:: there. float
+// exp, sigmoid and the softmax row call it per element (n = 1) on just those values.
 using ScalarFix = void (*)(const void* ctx, const void* x, void* y, int64_t n);
 
 // Binary float ops with a vector path (exact IEEE ops: the same bits as the scalar functors).
@@ -57,9 +58,10 @@ struct Kernels {
   // Max (is_max) or min of n > 0 floats; NaN if any is NaN.
   float (*minmax_f32)(const float* p, int64_t n, bool is_max);
   // The softmax row kernel: e = exp(x - shift), written to y unless y is null, and the sum of e
-  // returned in sum_f32's lane order. Chunks whose x - shift leave exp's trusted range go through
-  // `fix` (the scalar exp, in place on the shifted values). One pass over x, so softmax and
-  // log_softmax need no stored intermediate; the bits equal exp then sum_f32 done separately.
+  // returned in sum_f32's lane order. Elements whose x - shift leave exp's trusted range go
+  // through `fix` (the scalar exp of the shifted value), one at a time. One pass over x, so
+  // softmax and log_softmax need no stored intermediate; the bits equal exp then sum_f32 done
+  // separately.
   double (*exp_shift_sum_f32)(const float* x, float shift, float* y, int64_t n, ScalarFix fix,
                               const void* ctx);
   // The softmax row's last pass: y = x - shift - factor (log) or y *= factor.

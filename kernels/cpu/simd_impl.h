@@ -9,7 +9,10 @@
 // MathFunctionsImpl.h and SpecialFunctionsImpl.h). Each chunk of kChunk elements is computed with
 // them, then checked against the range where they are trusted (finite, no denormal results);
 // a chunk that has any value outside it is recomputed by the caller's scalar functor (`fix`), so
-// NaN, inf and denormal results are exactly those of std::.
+// NaN, inf and denormal results are exactly those of std::. float exp (and the exps inside float
+// sigmoid, tanh and the softmax row) is our own (exp_core, <= 1 ulp) and checked lane by lane
+// instead: an element outside its range gets the scalar functor, its neighbours keep the vector
+// result (lane_map).
 #include <Eigen/Core>
 #include <unsupported/Eigen/SpecialFunctions>
 
@@ -102,6 +105,147 @@ Eigen::Map<const Vec<T>> in(const T* p, int64_t n) { return Eigen::Map<const Vec
 template <class T>
 Eigen::Map<Vec<T>> out(T* p, int64_t n) { return Eigen::Map<Vec<T>>(p, n); }
 
+// ---- float exp in native vectors ------------------------------------------------------------
+// Eigen's packet exp spends most of its time in pldexp and its clamps; this one is a Cephes/Sleef
+// style exp for inputs already known to be in [kExpLo, kExpHi] (normal, finite results), which is
+// all callers ask of it: n = round(x log2 e) by the 1.5 * 2^23 trick, r = x - n ln2 in two FMA
+// steps (Cody-Waite; ln2_hi has 9 bits, so n ln2_hi is exact without FMA too), a degree-6
+// polynomial for e^r on |r| <= ln2 / 2 (minimax for relative error, 0.07 ulp with float
+// coefficients), and 2^n added to the exponent field as an integer. <= 1 ulp against the correctly
+// rounded exp on every ISA (tests/test_simd_exp.cpp). FV is one native register: zmm, ymm or xmm.
+#if defined(__AVX512F__)
+using FV = F16;
+#elif defined(__AVX2__) && defined(__FMA__)
+using FV = F8;
+#else
+using FV = float __attribute__((vector_size(16)));
+#endif
+using UV = uint32_t __attribute__((vector_size(sizeof(FV))));
+constexpr int kLanes = static_cast<int>(sizeof(FV) / sizeof(float));
+
+// a * b + c, fused where the ISA has FMA (the SSE2 copy rounds twice; its bound is tested too).
+inline FV fmadd(FV a, FV b, FV c) {
+#if defined(__AVX512F__)
+  return (FV)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+#elif defined(__AVX2__) && defined(__FMA__)
+  return (FV)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+#else
+  return a * b + c;
+#endif
+}
+
+// True if every lane of u is in [lo, hi] (false for NaN).
+inline bool all_in(FV u, float lo, float hi) {
+#if defined(__AVX512F__)
+  const __mmask16 ge = _mm512_cmp_ps_mask((__m512)u, _mm512_set1_ps(lo), _CMP_GE_OQ);
+  return _mm512_mask_cmp_ps_mask(ge, (__m512)u, _mm512_set1_ps(hi), _CMP_LE_OQ) == 0xFFFF;
+#elif defined(__AVX2__) && defined(__FMA__)
+  const __m256 ok = _mm256_and_ps(_mm256_cmp_ps((__m256)u, _mm256_set1_ps(lo), _CMP_GE_OQ),
+                                  _mm256_cmp_ps((__m256)u, _mm256_set1_ps(hi), _CMP_LE_OQ));
+  return _mm256_movemask_ps(ok) == 0xFF;
+#elif defined(__SSE2__)
+  const __m128 ok = _mm_and_ps(_mm_cmpge_ps((__m128)u, _mm_set1_ps(lo)),
+                               _mm_cmple_ps((__m128)u, _mm_set1_ps(hi)));
+  return _mm_movemask_ps(ok) == 0xF;
+#else
+  bool ok = true;
+  for (int l = 0; l < kLanes; ++l) ok &= (u[l] >= lo) & (u[l] <= hi);
+  return ok;
+#endif
+}
+
+// e^u for lanes in [kExpLo, kExpHi]; other lanes get garbage (the callers replace them).
+inline FV exp_core(FV u) {
+  constexpr float kLog2e = 0x1.715476p+0f, kRound = 0x1.8p23f;
+  constexpr float kLn2Hi = 0x1.63p-1f, kLn2Lo = -0x1.bd0106p-13f;  // ln2 = hi + lo
+  const FV t = fmadd(u, FV{} + kLog2e, FV{} + kRound);  // 1.5 * 2^23 + n: n in the low bits
+  const FV n = t - kRound;
+  FV r = fmadd(n, FV{} - kLn2Hi, u);
+  r = fmadd(n, FV{} - kLn2Lo, r);
+  const FV r2 = r * r;
+  FV p = fmadd(FV{} + 0x1.6a2256p-10f, r, FV{} + 0x1.123b02p-7f);
+  p = fmadd(p, r, FV{} + 0x1.5558f8p-5f);
+  p = fmadd(p, r, FV{} + 0x1.55549p-3f);
+  p = fmadd(p, r, FV{} + 0x1.fffffcp-2f);
+  p = fmadd(p, r2, r) + 1.0f;          // e^r = 1 + r + r^2 P(r), in [0.70, 1.42]
+  return (FV)((UV)p + ((UV)t << 23));  // * 2^n: the low 9 bits of t's field are n mod 512
+}
+
+// lane_map's fast part: y = body(prep(x)) over whole vectors from i on while every lane is in
+// [lo, hi]; returns where it stopped (at a vector with a lane outside, or the last whole vector's
+// end). Out of line and free of calls, so its loop keeps the constants in registers (inlined next
+// to the `fix` call, GCC spilled them and reloaded all of them on every step).
+template <class Prep, class Body>
+__attribute__((noinline)) int64_t lane_run(const float* x, float* y, int64_t i, int64_t n, float lo,
+                                           float hi, Prep prep, Body body) {
+  for (; i + kLanes <= n; i += kLanes) {
+    FV v;
+    __builtin_memcpy(&v, x + i, sizeof v);
+    const FV u = prep(v), r = body(u);
+    if (!all_in(u, lo, hi)) break;
+    __builtin_memcpy(y + i, &r, sizeof r);
+  }
+  return i;
+}
+
+// y[i] = body(u) with u = prep(x[i]) where u is in [lo, hi]; where it is not (or NaN), y[i] =
+// fix(u), the scalar functor on that element alone. So each result depends on its own element
+// only, not on its neighbours, the chunking, the vector width or the thread split. x[i] is read
+// before y[i] is written, so y may be x.
+template <class Prep, class Body>
+void lane_map(const float* x, float* y, int64_t n, float lo, float hi, ScalarFix fix,
+              const void* ctx, Prep prep, Body body) {
+  auto patch = [&](FV u, float* dst, int len) {  // dst = body(u), then fix on the lanes outside
+    alignas(64) float us[kLanes], rs[kLanes];
+    const FV r = body(u);
+    __builtin_memcpy(us, &u, sizeof u);
+    __builtin_memcpy(rs, &r, sizeof r);
+    for (int l = 0; l < len; ++l)
+      if (!((us[l] >= lo) & (us[l] <= hi))) fix(ctx, us + l, rs + l, 1);
+    __builtin_memcpy(dst, rs, sizeof(float) * static_cast<size_t>(len));
+  };
+  int64_t i = 0;
+  while ((i = lane_run(x, y, i, n, lo, hi, prep, body)) + kLanes <= n) {
+    FV v;  // a vector with a lane outside
+    __builtin_memcpy(&v, x + i, sizeof v);
+    patch(prep(v), y + i, kLanes);
+    i += kLanes;
+  }
+  if (i < n) {  // the tail, zero-padded: its lanes are checked one by one
+    const int len = static_cast<int>(n - i);
+    FV v = {};
+    __builtin_memcpy(&v, x + i, sizeof(float) * static_cast<size_t>(len));
+    patch(prep(v), y + i, len);
+  }
+}
+
+// t[0, len) = exp(t) in place, for t already known to be in [kExpLo, kExpHi] (no checks).
+inline void exp_trusted(float* t, int64_t len) {
+  int64_t i = 0;
+  for (; i + kLanes <= len; i += kLanes) {
+    FV v;
+    __builtin_memcpy(&v, t + i, sizeof v);
+    v = exp_core(v);
+    __builtin_memcpy(t + i, &v, sizeof v);
+  }
+  if (i < len) {
+    FV v = {};
+    __builtin_memcpy(&v, t + i, sizeof(float) * static_cast<size_t>(len - i));
+    v = exp_core(v);
+    __builtin_memcpy(t + i, &v, sizeof(float) * static_cast<size_t>(len - i));
+  }
+}
+inline void exp_trusted(double* t, int64_t len) { out(t, len) = in(t, len).exp(); }
+
+// lane_map's prep and body for exp and sigmoid. sigmoid: e = exp(-|v|), r = 1 / (1 + e); v >= 0 ?
+// r : e * r, so lanes need |v| <= -kExpLo.
+constexpr auto kSame = [](FV v) { return v; };
+constexpr auto kExp = [](FV u) { return exp_core(u); };
+constexpr auto kSigmoid = [](FV v) {
+  const FV e = exp_core(v < 0.0f ? v : -v), r = 1.0f / (1.0f + e);
+  return v >= 0.0f ? r : e * r;
+};
+
 template <class T>
 bool unary(VecUnary op, double pa, double pb, const T* x, T* y, int64_t n, ScalarFix fix,
            const void* ctx) {
@@ -109,8 +253,14 @@ bool unary(VecUnary op, double pa, double pb, const T* x, T* y, int64_t n, Scala
   auto range = [](T lo, T hi) { return [lo, hi](const T* p, int64_t len) { return any_outside(p, len, lo, hi); }; };
   switch (op) {
     case VecUnary::Exp:
-      chunked(x, y, n, fix, ctx, [](const T* p, T* q, int64_t len) { out(q, len) = in(p, len).exp(); },
-              range(kExpLo<T>, kExpHi<T>));
+      if constexpr (is_float) {
+        lane_map(x, y, n, kExpLo<float>, kExpHi<float>, fix, ctx, kSame, kExp);
+      } else {
+        chunked(
+            x, y, n, fix, ctx,
+            [](const T* p, T* q, int64_t len) { out(q, len) = in(p, len).exp(); },
+            range(kExpLo<T>, kExpHi<T>));
+      }
       return true;
     case VecUnary::Log:
       chunked(x, y, n, fix, ctx, [](const T* p, T* q, int64_t len) { out(q, len) = in(p, len).log(); },
@@ -118,6 +268,10 @@ bool unary(VecUnary op, double pa, double pb, const T* x, T* y, int64_t n, Scala
       return true;
     case VecUnary::Sigmoid:
       // Branch-free: e = exp(-|x|), r = 1 / (1 + e); sigmoid = x >= 0 ? r : e * r.
+      if constexpr (is_float) {  // |x| > -kExpLo (87) takes the scalar fix
+        lane_map(x, y, n, kExpLo<float>, -kExpLo<float>, fix, ctx, kSame, kSigmoid);
+        return true;
+      }
       chunked(x, y, n, fix, ctx, [](const T* p, T* q, int64_t len) {
         T t[kChunk];
         for (int64_t i = 0; i < len; ++i) t[i] = p[i] < T(0) ? p[i] : -p[i];
@@ -131,11 +285,15 @@ bool unary(VecUnary op, double pa, double pb, const T* x, T* y, int64_t n, Scala
     case VecUnary::Tanh:
       if (!is_float) return false;  // Eigen has no packet tanh for double
       // Eigen's rational tanh is 4-6 ulp near +-1, so it is used only for |x| < 0.625; above,
-      // tanh|x| = 1 - 2 / (exp(2|x|) + 1) (no cancellation there; exp may overflow to inf: 1).
+      // tanh|x| = 1 - 2 / (exp(2|x|) + 1) (no cancellation there), with exp_core on
+      // min(2|x|, 88): past 2|x| = 88, tanh rounds to 1 either way.
       chunked(x, y, n, fix, ctx, [](const T* p, T* q, int64_t len) {
         T t[kChunk], r[kChunk];
-        for (int64_t i = 0; i < len; ++i) t[i] = T(2) * (p[i] < T(0) ? -p[i] : p[i]);
-        out(t, len) = in(t, len).exp();
+        for (int64_t i = 0; i < len; ++i) {
+          const T a = T(2) * (p[i] < T(0) ? -p[i] : p[i]);
+          t[i] = a < kExpHi<T> ? a : kExpHi<T>;
+        }
+        exp_trusted(t, len);
         out(r, len) = in(p, len).tanh();
         for (int64_t i = 0; i < len; ++i) {
           const T big = T(1) - T(2) / (t[i] + T(1));
@@ -275,9 +433,8 @@ double exp_shift_sum_f32(const float* x, float shift, float* y, int64_t n, Scala
   for (int64_t s = 0; s < n; s += kChunk) {
     const int64_t len = n - s < kChunk ? n - s : kChunk;
     float* t = y ? y + s : scratch;  // softmax: straight into the output, which stays in L1
-    for (int64_t i = 0; i < len; ++i) t[i] = x[s + i] - shift;
-    if (any_outside(t, len, kExpLo<float>, kExpHi<float>)) fix(ctx, t, t, len);
-    else out(t, len) = in(t, len).exp();
+    const auto shifted = [shift](FV v) { return v - shift; };
+    lane_map(x + s, t, len, kExpLo<float>, kExpHi<float>, fix, ctx, shifted, kExp);
     sum_sub_block(t, len, dacc);
   }
   return sum_lanes(dacc);
@@ -325,6 +482,13 @@ inline void mul_lo32(const U8& a, uint64_t k, U8& out) {
   out = a * k;
 #endif
 }
+// lo + span * u is two roundings on every ISA, as in the scalar and CUDA generators. The ISA
+// copies compile with -mfma; the ISO C++ mode this project builds in keeps GCC from contracting
+// across statements, and the attribute keeps it so in a GNU-mode build (-ffp-contract=fast), where
+// a float fill with lo != 0 would differ in the last bit between ISAs (tests/test_nn_init.cpp).
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("fp-contract=off")))
+#endif
 void uniform_f32(float* p, int64_t n, uint64_t seed, uint64_t ctr0, float lo, float span) {
   constexpr uint64_t kLo32 = 0xFFFFFFFFu;
   const U8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
