@@ -22,6 +22,15 @@ int threads();
 // fp32 peak of this CPU for `threads()` cores, in FLOP/s, as assumed in bench_peak.cpp.
 double fp32_peak_flops();
 
+// The register-only FMA loop behind the measured peak (bench_peak.cpp): the faster of AVX2 and
+// AVX-512 on this CPU, its single-core FLOP/s, and its fp32 lanes per FMA.
+struct PeakLoop {
+  double flops;
+  const char* name;
+  int lanes;
+};
+const PeakLoop& measured_peak_loop();
+
 // Sets items_per_second / bytes_per_second (per-iteration amounts) and the omp_threads counter
 // (not "threads": that key is Google Benchmark's own field in the JSON).
 inline void set_throughput(benchmark::State& state, double items, double bytes) {

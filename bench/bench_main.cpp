@@ -41,9 +41,9 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext(
       "fp32_peak_method", std::to_string(threads()) + " threads x " +
                               std::to_string(measured_core_flops() / 1e9) +
-                              " GFLOP/s measured on one core (AVX2 FMA loop) = " +
-                              std::to_string(measured_core_flops() / 1e9 / flop_per_cycle()) +
-                              " GHz effective x " + std::to_string(flop_per_cycle()) + " FLOP/cycle");
+                              " GFLOP/s measured on one core (" + std::string(measured_peak_loop().name) +
+                              ", " + std::to_string(measured_peak_loop().lanes) +
+                              " fp32 lanes per FMA)");
   benchmark::AddCustomContext("fp32_nominal_peak_gflops", std::to_string(nominal_peak_flops() / 1e9));
   benchmark::AddCustomContext(
       "fp32_nominal_peak_formula",
