@@ -7,6 +7,7 @@
 
 #include <tapegrad/recsys/data/dataset.h>
 #include <tapegrad/recsys/data/split.h>
+#include <tapegrad/recsys/models/recommender.h>
 
 namespace tg_test {
 
@@ -42,6 +43,16 @@ inline tg::recsys::Split tiny_split(const tg::recsys::Dataset& ds) {
     dst.push_back(ds.ratings.user[r], ds.ratings.item[r], ds.ratings.rating[r], ds.ratings.timestamp[r]);
   }
   return s;
+}
+
+// A small training config for the tiny data: the given sizes, the model's defaults otherwise.
+inline tg::recsys::TrainConfig tiny_config(int64_t dim, int64_t epochs, int64_t batch) {
+  tg::recsys::TrainConfig cfg;
+  cfg.dim = dim;
+  cfg.epochs = epochs;
+  cfg.batch = batch;
+  cfg.quiet = true;
+  return cfg;
 }
 
 }  // namespace tg_test

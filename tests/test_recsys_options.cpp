@@ -66,10 +66,7 @@ TEST_CASE("model options: a model lists and saves them and load restores them") 
   CHECK(model->option_values().at("dot") == "false");
   CHECK_THROWS_WITH_AS(model->set_option("dim", "4"), doctest::Contains("DeepMF: unknown option 'dim'"),
                        tg::Error);
-  TrainConfig cfg;
-  cfg.epochs = 2;
-  cfg.dim = 4;
-  cfg.batch = 8;
+  TrainConfig cfg = tg_test::tiny_config(/*dim=*/4, /*epochs=*/2, /*batch=*/8);
   model->fit(ds, split, cfg, nullptr);
   const std::string path = dir.path + "/dmf.safetensors";
   save_model(path, *model, "deep_mf", ds);
@@ -99,10 +96,7 @@ TEST_CASE("model options: a file without them gets the settings of its time (dee
   DeepMf old;  // as trained before the dot term and pretraining existed
   old.options().dot = false;
   old.options().pretrain = false;
-  TrainConfig cfg;
-  cfg.epochs = 2;
-  cfg.dim = 4;
-  cfg.batch = 8;
+  TrainConfig cfg = tg_test::tiny_config(/*dim=*/4, /*epochs=*/2, /*batch=*/8);
   old.fit(ds, split, cfg, nullptr);
   const std::string path = dir.path + "/old.safetensors";
   save_model(path, old, "deep_mf", ds);
@@ -123,10 +117,7 @@ TEST_CASE("model options: resuming a checkpoint with other options is refused") 
   const Dataset ds = tg_test::tiny_dataset();
   const Split split = tg_test::tiny_split(ds);
   tg_test::TempDir dir("tg_options_ck");
-  TrainConfig cfg;
-  cfg.epochs = 2;
-  cfg.dim = 4;
-  cfg.batch = 8;
+  TrainConfig cfg = tg_test::tiny_config(/*dim=*/4, /*epochs=*/2, /*batch=*/8);
   cfg.checkpoint = dir.path + "/mf.ck";
   {
     BiasedMf m;

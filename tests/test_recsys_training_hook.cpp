@@ -47,13 +47,9 @@ template <class M>
 void check_hook_reproduces_fit() {
   const Dataset ds = tg_test::tiny_dataset();
   const Split split = tg_test::tiny_split(ds);
-  TrainConfig cfg;
-  cfg.dim = 4;
-  cfg.epochs = 3;
-  cfg.batch = 5;
+  TrainConfig cfg = tg_test::tiny_config(/*dim=*/4, /*epochs=*/3, /*batch=*/5);
   cfg.patience = 10;
   cfg.refit = 0;
-  cfg.quiet = true;
 
   M fitted;
   const FitReport rep = fitted.fit(ds, split, cfg, nullptr);
@@ -99,9 +95,7 @@ TEST_CASE("training hook: a loop of step() reproduces fit() for Wide & Deep (two
 TEST_CASE("training hook: step() names a non-finite loss") {
   const Dataset ds = tg_test::tiny_dataset();
   const Split split = tg_test::tiny_split(ds);
-  TrainConfig cfg;
-  cfg.dim = 4;
-  cfg.batch = 8;
+  TrainConfig cfg = tg_test::tiny_config(/*dim=*/4, /*epochs=*/-1, /*batch=*/8);
   cfg.lr = 1e30;  // diverges at once
   cfg.optimizer = "sgd";
   BiasedMf m;
@@ -126,9 +120,7 @@ TEST_CASE("training hook: step() names a non-finite loss") {
 TEST_CASE("training hook: Als::sweep() reproduces fit() and checks the ids") {
   const Dataset ds = tg_test::tiny_dataset();
   const Split split = tg_test::tiny_split(ds);
-  TrainConfig cfg;
-  cfg.dim = 3;
-  cfg.epochs = 4;
+  TrainConfig cfg = tg_test::tiny_config(/*dim=*/3, /*epochs=*/4, /*batch=*/-1);
   cfg.patience = 10;
   Als fitted(ds.num_users(), ds.num_items());
   const FitReport rep = fitted.fit(ds, split, cfg, nullptr);
