@@ -33,7 +33,8 @@ case "$kind" in
     # What the ctest entries below run; not the CUDA tests (with TG_CUDA=OFF they only skip) and
     # not the install package (install.* checks packaging, the same with or without sanitizers:
     # the release step runs them).
-    targets=(tapegrad_tests tapegrad-recsys tensor_tour autograd_tour custom_function)
+    targets=(tapegrad_tests tapegrad-recsys)
+    for f in examples/*.cpp; do targets+=("$(basename "$f" .cpp)"); done  # each is a ctest entry
     for t in $(scripts/fuzz.sh --list); do targets+=("fuzz_replay_$t"); done
     [[ "${ASAN_ALL:-0}" == 1 ]] && targets=(all)
     # allocator_may_return_null: a huge request returns null (the library turns it into tg::Error,
