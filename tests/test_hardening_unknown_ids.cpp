@@ -19,12 +19,8 @@
 using namespace tg::recsys;
 using tg::Tensor;
 
-namespace {
-
 using tg_test::tiny_dataset;
 using tg_test::tiny_split;
-
-}  // namespace
 
 TEST_CASE("hardening: negative user and item ids fall back like ids past the trained range") {
   Dataset ds = tiny_dataset();

@@ -22,12 +22,8 @@
 using namespace tg::recsys;
 using tg::Tensor;
 
-namespace {
-
 using tg_test::tiny_dataset;
 using tg_test::tiny_split;
-
-}  // namespace
 
 TEST_CASE("recsys models: gradcheck of every gradient-trained model on a tiny instance") {
   Dataset ds = tiny_dataset();

@@ -13,12 +13,8 @@
 using namespace tg::recsys;
 using tg::Tensor;
 
-namespace {
-
 using tg_test::tiny_dataset;
 using tg_test::tiny_split;
-
-}  // namespace
 
 TEST_CASE("svdpp: gradcheck of the loss over every parameter after a fit") {
   Dataset ds = tiny_dataset();
