@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("library", std::string("tapegrad ") + tg::kVersion);
   benchmark::AddCustomContext("cpu_model", cpu_model());
   benchmark::AddCustomContext("omp_threads", std::to_string(threads()));
+  benchmark::AddCustomContext("gemm_backend", tg::gemm_backend());
   // peak_frac counters divide by the measured peak; the nominal formula is recorded beside it.
   benchmark::AddCustomContext("fp32_peak_gflops", std::to_string(fp32_peak_flops() / 1e9));
   benchmark::AddCustomContext(

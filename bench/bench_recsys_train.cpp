@@ -221,6 +221,7 @@ int main(int argc, char** argv) {
   }
   benchmark::AddCustomContext("library", std::string("tapegrad ") + tg::kVersion);
   benchmark::AddCustomContext("omp_threads", std::to_string(threads()));
+  benchmark::AddCustomContext("gemm_backend", tg::gemm_backend());
   try {
     benchmark::AddCustomContext("dataset", data().description);
   } catch (const std::exception& e) {

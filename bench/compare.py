@@ -261,6 +261,7 @@ def main():
         f"CPU capability: {pctx.get('torch_cpu_capability', '?')})",
         f"- **CPU**: {tctx.get('cpu_model', '?')}, {tctx.get('num_cpus', '?')} CPUs",
         f"- **threads** (OMP_NUM_THREADS, both libraries): {', '.join(map(str, threads_list))}",
+        f"- **tapegrad GEMM backend**: {tctx.get('gemm_backend', '?')}",
     ]
     for t in threads_list:
         c = contexts.get(("tapegrad", t), {})

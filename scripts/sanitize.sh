@@ -63,6 +63,9 @@ case "$kind" in
 esac
 
 scripts/setup-deps.sh
+# Matmul runs Eigen here unless asked otherwise: the sanitizers see into our code and Eigen's
+# templates, not into the uninstrumented OpenBLAS (tests/test_gemm_backend.cpp still runs both).
+export TG_GEMM="${TG_GEMM:-eigen}"
 # -O1: ASan's own docs recommend it (reasonable speed, exact reports); plain Debug (-O0) makes the
 # training tests several times slower. -g1 (line tables only) gives reports file:line, and
 # compiles ~35% faster than -g in the Eigen-heavy kernels (measured on kernels/cpu/gemm.cpp).

@@ -13,6 +13,7 @@ packages=(
   libbenchmark-dev             # bench/
   nlohmann-json3-dev           # recsys: configs and results
   libcli11-dev                 # recsys: command line
+  libopenblas0-pthread         # optional GEMM backend, dlopen'ed at run time (gemm_backend.h)
 )
 
 is_installed() {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -24,6 +25,17 @@ class Generator;
 // reductions and matmul do not depend on it (fixed block structure), only their speed does.
 void set_num_threads(int n);
 int get_num_threads();
+
+// ---- GEMM backend (kernels/cpu/gemm_backend.h) -------------------------------------------------
+// Which library runs CPU float/double matmul, process-wide: "eigen" (built in), "openblas"
+// (libopenblas.so.0, loaded at run time; TG_OPENBLAS_LIB overrides the path) or "auto" (OpenBLAS
+// when it loads with AVX2/AVX-512 kernels, else Eigen). Without a call, TG_GEMM decides at the
+// first matmul (default auto). Throws tg::Error for an unknown name, or for "openblas" when it
+// cannot be loaded. The backends agree to rounding, not bit for bit.
+void set_gemm_backend(const std::string& name);
+// The backend in use and how it was chosen, e.g. "openblas; auto: OpenBLAS 0.3.21 ..., SkylakeX
+// kernels, OPENBLAS_CORETYPE=SkylakeX set for the load".
+std::string gemm_backend();
 
 // ---- factories (tensor/factories.cpp) ---------------------------------------------------------
 Tensor zeros(const DimVec& shape, DType dtype = kDefaultFloat, Device device = Device{});

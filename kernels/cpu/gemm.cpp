@@ -1,8 +1,10 @@
-// kernels/cpu/gemm.cpp — batched matrix multiply through Eigen's GEMM.
+// kernels/cpu/gemm.cpp — batched matrix multiply through Eigen's GEMM or OpenBLAS
+// (gemm_backend.h picks one; int64 always runs in Eigen here).
 //
 // Each operand is mapped without copying when one of its two matrix strides is 1 (row-major or
 // column-major, e.g. a transposed view); otherwise it is made contiguous first. float and double
-// products run in the ISA-dispatched Eigen copy (simd.h: AVX-512 / AVX2+FMA / SSE2). Batches run
+// products run in OpenBLAS (one thread per call) or in the ISA-dispatched Eigen copy (simd.h:
+// AVX-512 / AVX2+FMA / SSE2). Batches run
 // in parallel when there are several small ones; a single large product is split into row blocks
 // run by parallel_for (Eigen's own threads are off: EIGEN_DONT_PARALLELIZE). The blocks depend
 // only on the shape, never on the thread count, so results are bitwise the same for any number
@@ -13,6 +15,7 @@
 #include <Eigen/Core>
 
 #include "cpu_kernels.h"
+#include "gemm_backend.h"
 #include "parallel.h"
 #include "simd.h"
 
@@ -83,8 +86,11 @@ void gemm_typed(const Tensor& a, const Tensor& w, const Tensor& out, double alph
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
       simd::GemmArgs g{ab, wb, cb, r1 - r0, k, m, da.ld, dw.ld, std::max<int64_t>(m, 1),
                        da.row_major, dw.row_major, alpha, beta};
-      if constexpr (std::is_same_v<T, float>) simd::kernels().gemm_f32(g);
-      else simd::kernels().gemm_f64(g);
+      if constexpr (std::is_same_v<T, float>) {
+        if (!blas_gemm_f32(g)) simd::kernels().gemm_f32(g);
+      } else {
+        if (!blas_gemm_f64(g)) simd::kernels().gemm_f64(g);
+      }
     } else {
       const int64_t rows = r1 - r0;
       Eigen::Map<RowMat<T>> c(cb, rows, m);
