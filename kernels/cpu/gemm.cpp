@@ -4,13 +4,13 @@
 // Each operand is mapped without copying when one of its two matrix strides is 1 (row-major or
 // column-major, e.g. a transposed view); otherwise it is made contiguous first. float and double
 // products run in OpenBLAS (one thread per call) or in the ISA-dispatched Eigen copy (simd.h:
-// AVX-512 / AVX2+FMA / SSE2). Batches run
-// in parallel when there are several small ones; a single large product is split into row blocks
-// run by parallel_for (Eigen's own threads are off: EIGEN_DONT_PARALLELIZE). The blocks depend
-// only on the shape, never on the thread count, so results are bitwise the same for any number
-// of threads.
+// AVX-512 / AVX2+FMA / SSE2). Batches run in parallel when there are several small ones; a single
+// large product is split into row blocks run by parallel_for (Eigen's own threads are off:
+// EIGEN_DONT_PARALLELIZE). The blocks depend on the shape and the machine, never on the thread
+// count, so results are bitwise the same for any number of threads.
 #include <algorithm>
 #include <cstdlib>
+#include <thread>
 
 #include <Eigen/Core>
 
@@ -55,18 +55,24 @@ MatDesc describe(const Tensor& t) {
   return d;
 }
 
-// Rows per block when one large product is split (see the file comment): half of n, rounded to
-// 16, within [64, 256]: two blocks for n = 256 (both threads busy), and >= 256 rows for large n,
-// where repacking W once per block costs ~1% (128-row blocks cost ~5% at 1024 and ~15% on
-// [1024,128]x[128,64]; docs/benchmarks.md). TG_GEMM_ROW_BLOCK overrides it, for measuring.
-int64_t gemm_row_block(int64_t n) {
+// Rows per block when one large product is split (see the file comment).
+// Eigen: half of n, rounded to 16, within [64, 256]: two blocks for n = 256 (both threads busy),
+// and >= 256 rows for large n, where repacking W once per block costs ~1% (128-row blocks cost
+// ~5% at 1024 and ~15% on [1024,128]x[128,64]; docs/benchmarks.md).
+// OpenBLAS repacks W in every call and costs ~10% more at 256-row blocks for n >= 1024 (measured
+// by thread CPU time, one thread): it gets at least n / (this machine's cores) rows per block,
+// so one block per core. Either way the blocks depend on the shape and the machine, never on
+// the thread count. TG_GEMM_ROW_BLOCK overrides it, for measuring.
+int64_t gemm_row_block(int64_t n, bool blas) {
   static const int64_t env = [] {
     const char* e = std::getenv("TG_GEMM_ROW_BLOCK");
     return e ? std::atoll(e) : int64_t{0};
   }();
   if (env > 0) return env;
-  const int64_t half = ((n + 1) / 2 + 15) / 16 * 16;
-  return std::clamp<int64_t>(half, 64, 256);
+  const int64_t half = std::clamp<int64_t>(((n + 1) / 2 + 15) / 16 * 16, 64, 256);
+  if (!blas) return half;
+  static const int64_t cores = std::max<int64_t>(1, std::thread::hardware_concurrency());
+  return std::max(half, ((n + cores - 1) / cores + 15) / 16 * 16);
 }
 
 template <class T>
@@ -119,7 +125,9 @@ void gemm_typed(const Tensor& a, const Tensor& w, const Tensor& out, double alph
                  });
     return;
   }
-  const int64_t rb = gemm_row_block(n);
+  const bool blas = (std::is_same_v<T, float> || std::is_same_v<T, double>) &&
+                    gemm_backend_kind() == GemmBackend::OpenBlas;
+  const int64_t rb = gemm_row_block(n, blas);
   const int64_t blocks = work >= (int64_t{1} << 21) && n >= 2 * rb ? (n + rb - 1) / rb : 1;
   for (int64_t b = 0; b < batch; ++b) {
     if (blocks == 1) {

@@ -191,6 +191,12 @@ Result train_one(const std::string& name, const Dataset& ds, const Split& split,
   return evaluate_one(name, *model, rep, ds, split, cfg, out_file);
 }
 
+// "openblas" or "eigen (avx512)": the GEMM backend in use (results differ in the last bits).
+std::string gemm_backend_short() {
+  const std::string full = tg::gemm_backend();
+  return full.substr(0, full.find(';'));
+}
+
 nlohmann::json to_json(const Result& r, const Dataset& ds, const std::string& split) {
   nlohmann::json j = {{"model", r.model},         {"dataset", ds.name},
                       {"split", split},           {"task", r.binary ? "binary" : "rating"},
@@ -198,7 +204,7 @@ nlohmann::json to_json(const Result& r, const Dataset& ds, const std::string& sp
                       {"epochs", r.fit.epochs_run}, {"best_epoch", r.fit.best_epoch},
                       {"valid_" + r.fit.valid_metric, r.fit.best_valid_rmse},
                       {"train_seconds", r.fit.train_seconds}, {"params", r.params},
-                      {"resumed", r.fit.resumed}};
+                      {"resumed", r.fit.resumed}, {"gemm_backend", gemm_backend_short()}};
   if (r.binary) {  // no rating predictions: RMSE and MAE do not apply
     j["rmse"] = nullptr;
     j["mae"] = nullptr;
@@ -370,9 +376,10 @@ int main(int argc, char** argv) {
         else if (!c.quiet) std::fprintf(stderr, "blend weights (fitted on validation): %s\n", blend.extra_repr().c_str());
       }
       if (!c.json) {
-        std::printf("\n%s, split %s (train %zu, valid %zu, test %zu), seed %llu\n", ds.name.c_str(),
-                    c.split.c_str(), split.train.size(), split.valid.size(), split.test.size(),
-                    static_cast<unsigned long long>(cfg.seed));
+        std::printf("\n%s, split %s (train %zu, valid %zu, test %zu), seed %llu, GEMM %s\n",
+                    ds.name.c_str(), c.split.c_str(), split.train.size(), split.valid.size(),
+                    split.test.size(), static_cast<unsigned long long>(cfg.seed),
+                    gemm_backend_short().c_str());
         print_table(results);
       }
     } else if (*a.rank) {
