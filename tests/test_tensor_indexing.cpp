@@ -45,6 +45,46 @@ TEST_CASE("indexing: index_select over dims, layouts and dtypes") {
                        tg::Error);
 }
 
+// The row copy has fixed-size paths (with prefetching for 64- to 256-byte rows) and runs of one
+// outer slice per chunk: every row size around them, both dims, long index lists split across
+// threads, compared element for element with a plain loop.
+TEST_CASE("indexing: index_select copies exactly for every row size, dim and thread count") {
+  tg::Generator gen(31);
+  const int before = tg::get_num_threads();
+  for (int threads : {1, 2}) {
+    tg::set_num_threads(threads);
+    for (int64_t width : {1, 2, 8, 15, 16, 17, 32, 63, 64, 65, 100}) {
+      for (int64_t nids : {int64_t{1}, int64_t{37}, int64_t{5000}}) {
+        CAPTURE(threads);
+        CAPTURE(width);
+        CAPTURE(nids);
+        const int64_t rows = 300;
+        tg::Tensor table = tg::randn({rows, width}, &gen);
+        tg::Tensor ids = tg::randint(0, rows, {nids}, &gen);
+        const std::vector<float> tv = table.to_vector<float>();
+        const std::vector<int64_t> iv = ids.to_vector<int64_t>();
+        // dim 0: out[t, j] = table[ids[t], j]
+        const std::vector<float> o0 = tg::index_select(table, 0, ids).to_vector<float>();
+        REQUIRE(o0.size() == static_cast<size_t>(nids * width));
+        bool same0 = true;
+        for (int64_t t = 0; t < nids; ++t)
+          for (int64_t j = 0; j < width; ++j)
+            same0 &= o0[t * width + j] == tv[iv[t] * width + j];
+        CHECK(same0);
+        // dim 1 of the [width, rows] transpose made contiguous: out[j, t] = tableT[j, ids[t]]
+        tg::Tensor tt = table.t().contiguous();
+        const std::vector<float> o1 = tg::index_select(tt, 1, ids).to_vector<float>();
+        bool same1 = true;
+        for (int64_t j = 0; j < width; ++j)
+          for (int64_t t = 0; t < nids; ++t)
+            same1 &= o1[j * nids + t] == tv[iv[t] * width + j];
+        CHECK(same1);
+      }
+    }
+  }
+  tg::set_num_threads(before);
+}
+
 TEST_CASE("indexing: gather and scatter along each dim") {
   tg::Tensor x = make({1, 2, 3, 4, 5, 6}, {2, 3});
   for (auto& [name, xl] : tgt::layouts(x)) {

@@ -14,6 +14,52 @@
 
 namespace tg::kernels::cpu {
 
+namespace {
+
+// Rows of at least this many bytes get software prefetches (see copy_rows).
+constexpr size_t kPrefetchMinRowBytes = 64;
+// How far ahead of the copy the prefetches run, in bytes of rows (16 rows of 256 bytes). Measured
+// on a [100000, 64] float32 table, 65536 random rows: 8 rows ahead reach ~90% of the gain; 32
+// rows ahead ran 4-8% slower than 16 (1 and 2 threads).
+constexpr size_t kPrefetchAheadBytes = 4096;
+
+// out[t] = x[ids[t]] for n rows of row_bytes (= kBytes when kBytes != 0).
+//
+// Random rows of a large table come from L3 or DRAM. Without prefetches the copy is bound by how
+// many row loads the out-of-order window keeps in flight: a 256-byte row is 16 SSE2 load/store
+// pairs (the baseline ISA), so only a few rows overlap, and 65536 rows of a [100000, 64] table ran
+// at ~0.65x the bandwidth reached with prefetches. Prefetching the row `ahead` positions on
+// decouples those misses from the copy. Small rows (one line, few instructions) already overlap
+// enough and there the prefetch is overhead; the libc memcpy of other sizes uses wide vectors and
+// gained at most 5% from it; both copy without.
+//
+// The pointers come in by value: captured by reference in the row loop, they were reloaded after
+// every row (the memcpy stores are char stores, which may alias them): ~3x slower on rows of 4
+// to 32 bytes.
+template <size_t kBytes>
+void copy_rows(const char* x, const int64_t* ids, char* out, int64_t n, size_t row_bytes) {
+  const size_t rb = kBytes ? kBytes : row_bytes;
+  int64_t t = 0;
+  if constexpr (kBytes >= kPrefetchMinRowBytes) {
+    constexpr int64_t ahead = static_cast<int64_t>(kPrefetchAheadBytes / kBytes);
+    auto prefetch_row = [&](int64_t j) {
+      const char* row = x + static_cast<size_t>(ids[j]) * kBytes;
+      for (size_t k = 0; k < kBytes; k += 64) __builtin_prefetch(row + k);
+    };
+    for (int64_t j = 0; j < std::min(ahead, n); ++j) prefetch_row(j);
+    for (; t + ahead < n; ++t) {
+      prefetch_row(t + ahead);
+      std::memcpy(out + static_cast<size_t>(t) * kBytes, x + static_cast<size_t>(ids[t]) * kBytes,
+                  kBytes);
+    }
+  }
+  for (; t < n; ++t)
+    std::memcpy(out + static_cast<size_t>(t) * rb, x + static_cast<size_t>(ids[t]) * rb,
+                kBytes ? kBytes : rb);
+}
+
+}  // namespace
+
 void index_select(const Tensor& x_in, int dim, const Tensor& index_in, const Tensor& out) {
   Tensor x = x_in.contiguous(), index = index_in.contiguous();
   int64_t A, R, B;
@@ -25,15 +71,16 @@ void index_select(const Tensor& x_in, int dim, const Tensor& index_in, const Ten
   char* op = static_cast<char*>(out.data_ptr());
   TG_INTERNAL_ASSERT(out.is_contiguous());
   const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(B, 1));
-  // Rows of a fixed small size (an embedding_bag's [n, 1] wide weights, 8- or 32-float side
-  // embeddings) are copied with an inlined fixed-size memcpy instead of a libc call per row.
+  // Output row t = a * L + l copies x row a * R + ip[l]; a chunk [b0, e0) is cut at multiples of
+  // L into runs of one a. Rows of a fixed small size (an embedding_bag's [n, 1] wide weights, 8-
+  // to 64-float embeddings) are copied with an inlined fixed-size memcpy, not a libc call per row.
   auto rows = [&]<size_t kBytes>() {
     parallel_for(A * L, grain, [&](int64_t b0, int64_t e0) {
-      for (int64_t t = b0; t < e0; ++t) {
-        const int64_t a = A == 1 ? 0 : t / L, l = A == 1 ? t : t % L;
-        const size_t rb = kBytes ? kBytes : row_bytes;
-        std::memcpy(op + static_cast<size_t>(t) * rb, xp + static_cast<size_t>(a * R + ip[l]) * rb,
-                    kBytes ? kBytes : rb);
+      for (int64_t t = b0; t < e0;) {
+        const int64_t a = t / L, l = t % L, n = std::min(e0 - t, L - l);
+        copy_rows<kBytes>(xp + static_cast<size_t>(a * R) * row_bytes, ip + l,
+                          op + static_cast<size_t>(t) * row_bytes, n, row_bytes);
+        t += n;
       }
     });
   };
