@@ -2,6 +2,7 @@
 // logsumexp over all dims, each dim, negative dims, keepdim, every layout and dtype.
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "tensor_test_util.h"
 
@@ -131,6 +132,48 @@ TEST_CASE("reductions: max/min with indices, argmax/argmin, ties and NaN") {
   check_tensor(tg::amax(make({0, 1, 0}, {3}, tg::kBool)), {}, tg::kBool, {1});
   CHECK_THROWS_WITH_AS(tg::amax(tg::zeros({0})), doctest::Contains("amax: cannot reduce an empty"), tg::Error);
   CHECK_THROWS_WITH_AS(tg::max(tg::zeros({2, 0}), 1), doctest::Contains("max: cannot reduce over dimension 1 of size 0"), tg::Error);
+}
+
+// Column max/min of float ([A, R, B] with B > 1) run the ISA-dispatched select loop: checked
+// element for element against a plain loop, across widths around the vector widths, with NaN
+// (which sticks) and -inf, at 1 and 2 threads.
+TEST_CASE("reductions: float amax/amin over columns match a plain loop, NaN sticks") {
+  tg::Generator gen(5);
+  const int before = tg::get_num_threads();
+  for (int threads : {1, 2}) {
+    tg::set_num_threads(threads);
+    for (int64_t a : {1, 3})
+      for (int64_t r : {1, 7, 600})
+        for (int64_t b : {2, 15, 16, 17, 300, 1030}) {
+          CAPTURE(threads);
+          CAPTURE(a);
+          CAPTURE(r);
+          CAPTURE(b);
+          std::vector<float> v = tg::randn({a * r * b}, &gen).to_vector<float>();
+          v[static_cast<size_t>((a * r * b) / 3)] = std::numeric_limits<float>::quiet_NaN();
+          v[static_cast<size_t>((a * r * b) / 2)] = -std::numeric_limits<float>::infinity();
+          tg::Tensor x = tg::from_vector(v, tg::DimVec{a, r, b});
+          const std::vector<float> mx = tg::amax(x, {1}).to_vector<float>();
+          const std::vector<float> mn = tg::amin(x, {1}).to_vector<float>();
+          bool same = true;
+          for (int64_t i = 0; i < a; ++i)
+            for (int64_t j = 0; j < b; ++j) {
+              float hi = -std::numeric_limits<float>::infinity(), lo = -hi;
+              bool nan = false;
+              for (int64_t k = 0; k < r; ++k) {
+                const float e = v[static_cast<size_t>((i * r + k) * b + j)];
+                nan |= e != e;
+                hi = e > hi ? e : hi;
+                lo = e < lo ? e : lo;
+              }
+              const float gh = mx[static_cast<size_t>(i * b + j)], gl = mn[static_cast<size_t>(i * b + j)];
+              if (nan) same &= gh != gh && gl != gl;
+              else same &= gh == hi && gl == lo;
+            }
+          CHECK(same);
+        }
+  }
+  tg::set_num_threads(before);
 }
 
 TEST_CASE("reductions: norm and logsumexp") {

@@ -79,6 +79,10 @@ struct Kernels {
   // both 0; o may be a or b (in place).
   void (*binary_f32)(VecBinary op, const float* a, int64_t sa, const float* b, int64_t sb, float* o,
                      int64_t n);
+  // acc[j] = max (is_max) or min of acc[j] and x[r * ld + j] over rows r, j < w; NaN sticks.
+  // Exact selects, so every ISA gives the same bits.
+  void (*minmax_cols_f32)(const float* x, int64_t rows, int64_t ld, int64_t w, float* acc,
+                          bool is_max);
 };
 
 // One table per ISA TU. A TU built without its -m flags (not x86-64 GCC/Clang) leaves its

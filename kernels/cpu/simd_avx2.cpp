@@ -11,6 +11,7 @@
 #else
 namespace tg::kernels::cpu::simd {
 extern const Kernels kAvx2Kernels = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                     nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+                                     nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                     nullptr};
 }
 #endif

@@ -12,6 +12,7 @@
 #else
 namespace tg::kernels::cpu::simd {
 extern const Kernels kAvx512Kernels = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                       nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+                                       nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                       nullptr};
 }
 #endif

@@ -552,6 +552,26 @@ void sum_cols_f32(const float* x, int64_t rows, int64_t ld, int64_t w, double* a
   }
 }
 
+// Column max/min (see simd.h): rows streamed in order, the select vectorised across columns
+// (compare, unordered check for NaN, blend); the accumulators stay in acc, which is L1-sized.
+template <bool kMax>
+void minmax_cols(const float* __restrict x, int64_t rows, int64_t ld, int64_t w,
+                 float* __restrict acc) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* __restrict row = x + r * ld;
+    for (int64_t j = 0; j < w; ++j) {
+      const float v = row[j], a = acc[j];
+      acc[j] = ((kMax ? v > a : v < a) || v != v) ? v : a;
+    }
+  }
+}
+
+void minmax_cols_f32(const float* x, int64_t rows, int64_t ld, int64_t w, float* acc,
+                     bool is_max) {
+  if (is_max) minmax_cols<true>(x, rows, ld, w, acc);
+  else minmax_cols<false>(x, rows, ld, w, acc);
+}
+
 // One binary op over a run; each branch is a loop GCC vectorises (o == a and o == b get their
 // own loops, so that the aliasing check does not send in-place ops down the scalar path).
 template <class F>
@@ -680,6 +700,7 @@ extern const Kernels TG_SIMD_TABLE = {
     TG_SIMD_NS::uniform_f32,
     TG_SIMD_NS::sum_cols_f32,
     TG_SIMD_NS::binary_f32,
+    TG_SIMD_NS::minmax_cols_f32,
 };
 
 }  // namespace tg::kernels::cpu::simd
