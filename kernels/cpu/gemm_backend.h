@@ -13,7 +13,10 @@
 // has AVX-512 F/DQ/BW/VL, Haswell where it has AVX2+FMA) and restores the environment afterwards;
 // it also loads with OPENBLAS_NUM_THREADS=1 (tapegrad runs its own threads over row blocks, see
 // gemm.cpp) and calls openblas_set_num_threads(1). openblas_get_corename() says which kernels
-// run; `auto` refuses a library whose kernels are not an AVX2/AVX-512 family.
+// run; `auto` refuses a library whose kernels are not an AVX2/AVX-512 family. The load happens
+// once, at the first float/double matmul (or set_gemm_backend); setenv is not safe against a
+// getenv running at that moment in another thread, so a program that reads the environment from
+// other threads should call tg::set_gemm_backend once at start-up, before starting them.
 //
 // Results: each backend is deterministic and independent of the thread count (the row blocks
 // depend only on the shape); the two backends differ in the last bits (another summation order).
