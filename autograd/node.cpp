@@ -18,7 +18,16 @@ thread_local Node* running_node = nullptr;
 // Iterative graph destruction: a chain of 10^6 nodes freed recursively would overflow the stack,
 // so a dying node hands the children it solely owns to a work list drained by the outermost call.
 thread_local bool draining = false;
-thread_local std::vector<std::shared_ptr<Node>> doomed;
+// At thread exit, thread_locals die in reverse order of construction: a cache constructed before
+// this list (e.g. a thread_local holding a tensor with a graph) can release nodes after the list
+// is gone. The flag is trivially destructible, so it stays readable until the thread ends, and
+// such late nodes free their children recursively instead of touching the dead list.
+thread_local bool doomed_destroyed = false;
+struct DoomedNodes {
+  std::vector<std::shared_ptr<Node>> list;
+  ~DoomedNodes() { doomed_destroyed = true; }
+};
+thread_local DoomedNodes doomed;
 
 }  // namespace
 
@@ -30,13 +39,14 @@ CurrentNodeScope::~CurrentNodeScope() { running_node = prev_; }
 Node::Node() : sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
 
 Node::~Node() {
+  if (doomed_destroyed) return;  // thread exit, list gone: next_edges frees the children
   for (Edge& e : next_edges)
-    if (e.node && e.node.use_count() == 1) doomed.push_back(std::move(e.node));
+    if (e.node && e.node.use_count() == 1) doomed.list.push_back(std::move(e.node));
   if (draining) return;
   draining = true;
-  while (!doomed.empty()) {
-    std::shared_ptr<Node> n = std::move(doomed.back());
-    doomed.pop_back();
+  while (!doomed.list.empty()) {
+    std::shared_ptr<Node> n = std::move(doomed.list.back());
+    doomed.list.pop_back();
     n.reset();  // its destructor appends its own solely-owned children
   }
   draining = false;

@@ -314,6 +314,24 @@ TEST_CASE("tapegrad-recsys bad inputs: --set with an unknown or bad model settin
   }
 }
 
+TEST_CASE("tapegrad-recsys bad inputs: a bad TG_GEMM is a clean error naming the variable") {
+  TempDir tmp;
+  const std::string data = tmp.path + "/data";
+  fs::create_directory(data);
+  write_file(data + "/u.data", valid_udata());
+  // The child inherits this process's environment (posix_spawn with environ).
+  REQUIRE(::setenv("TG_GEMM", "mkl", 1) == 0);
+  RunResult r = run({"train", "--model", "deep_mf", "--split", "random", "--epochs", "1", "--quiet",
+                     "--set", "pretrain=false", "--data", data},
+                    tmp.path + "/stderr.txt");
+  ::unsetenv("TG_GEMM");
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exited);
+  CHECK(r.status == 1);
+  CHECK(r.err.find("TG_GEMM=mkl: unknown GEMM backend 'mkl' (expected auto, eigen or openblas)") !=
+        std::string::npos);
+}
+
 TEST_CASE("tapegrad-recsys bad inputs: an unwritable --out fails cleanly after training") {
   TempDir tmp;
   const std::string data = tmp.path + "/data";

@@ -117,6 +117,10 @@ void gemm_typed(const Tensor& a, const Tensor& w, const Tensor& out, double alph
       else with_w(Eigen::Map<const ColMat<T>, 0, Stride>(ab, rows, k, Stride(da.ld)));
     }
   };
+  // Resolved here, outside any parallel region: a bad TG_GEMM throws tg::Error to the caller
+  // (an exception may not leave an OpenMP region).
+  const bool blas = (std::is_same_v<T, float> || std::is_same_v<T, double>) &&
+                    gemm_backend_kind() == GemmBackend::OpenBlas;
   const int64_t work = n * m * k;
   if (batch > 1 && work < (int64_t{1} << 21)) {
     parallel_for(batch, std::max<int64_t>(1, kGrain / std::max<int64_t>(work, 1)),
@@ -125,8 +129,6 @@ void gemm_typed(const Tensor& a, const Tensor& w, const Tensor& out, double alph
                  });
     return;
   }
-  const bool blas = (std::is_same_v<T, float> || std::is_same_v<T, double>) &&
-                    gemm_backend_kind() == GemmBackend::OpenBlas;
   const int64_t rb = gemm_row_block(n, blas);
   const int64_t blocks = work >= (int64_t{1} << 21) && n >= 2 * rb ? (n + rb - 1) / rb : 1;
   for (int64_t b = 0; b < batch; ++b) {
