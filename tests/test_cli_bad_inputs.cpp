@@ -328,7 +328,7 @@ TEST_CASE("tapegrad-recsys bad inputs: a bad TG_GEMM is a clean error naming the
   INFO("stderr: " << r.err);
   REQUIRE(r.exited);
   CHECK(r.status == 1);
-  CHECK(r.err.find("TG_GEMM=mkl: unknown GEMM backend 'mkl' (expected auto, eigen or openblas)") !=
+  CHECK(r.err.find("TG_GEMM=mkl: unknown GEMM backend 'mkl' (expected auto, tapegrad, eigen or openblas)") !=
         std::string::npos);
 }
 

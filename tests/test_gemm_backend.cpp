@@ -1,8 +1,10 @@
-// tests/test_gemm_backend.cpp — the GEMM backend switch (kernels/cpu/gemm_backend.h): OpenBLAS
-// and Eigen agree on every operand layout matmul can hand them, each is bitwise independent of
-// the thread count, `auto` never settles for OpenBLAS's generic kernels, and bad names are
-// tg::Errors. Without OpenBLAS the OpenBLAS cases say they were skipped, unless
-// TG_REQUIRE_OPENBLAS=1 (set by .ci/run, whose machine installs it), where its absence fails.
+// tests/test_gemm_backend.cpp — the GEMM backend switch (kernels/cpu/gemm_backend.h): tapegrad's
+// packed kernel and OpenBLAS agree with Eigen on every operand layout matmul can hand them, each
+// is bitwise independent of the thread count (the packed kernel also of any row split), `auto`
+// never settles for OpenBLAS's generic kernels, and bad names are tg::Errors. Without OpenBLAS
+// the OpenBLAS cases say they were skipped, unless TG_REQUIRE_OPENBLAS=1 (set by .ci/run, whose
+// machine installs it), where its absence fails; likewise the packed kernel without AVX-512 and
+// TG_REQUIRE_AVX512=1.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -24,6 +26,19 @@ bool use_openblas() {
     const char* req = std::getenv("TG_REQUIRE_OPENBLAS");
     if (req && std::string(req) == "1") FAIL("TG_REQUIRE_OPENBLAS=1 but: " << e.what());
     MESSAGE("SKIPPED: OpenBLAS is not available here: " << e.what());
+    return false;
+  }
+}
+
+// Switches to tapegrad's packed kernel; false (with a visible message) without AVX-512.
+bool use_packed() {
+  try {
+    tg::set_gemm_backend("tapegrad");
+    return true;
+  } catch (const tg::Error& e) {
+    const char* req = std::getenv("TG_REQUIRE_AVX512");
+    if (req && std::string(req) == "1") FAIL("TG_REQUIRE_AVX512=1 but: " << e.what());
+    MESSAGE("SKIPPED: the packed GEMM is not available here: " << e.what());
     return false;
   }
 }
@@ -75,6 +90,42 @@ std::vector<Case> layout_cases() {
        },
        {37, 53}, {53, 29}},
       {"k = 0", [](const Tensor& a, const Tensor& b) { return tg::mm(a, b); }, {6, 0}, {0, 5}},
+      {"k = 0 into addmm (beta 0.5)",
+       [](const Tensor& a, const Tensor& b) {
+         return tg::addmm(tg::full({20, 18}, 3.0, a.dtype()), a, b, 0.5, 1.0);
+       },
+       {20, 0}, {0, 18}},
+      // Matrix-vector products (the packed backend's unpacked "thin" path), every layout.
+      {"matrix x vector", [](const Tensor& a, const Tensor& b) {
+         return tg::mm(a, b.narrow(1, 3, 1).contiguous()); }, {37, 70}, {70, 29}},
+      {"transposed matrix x vector", [](const Tensor& a, const Tensor& b) {
+         return tg::mm(a.t(), b.narrow(1, 3, 1).contiguous()); }, {70, 37}, {70, 29}},
+      {"vector x matrix", [](const Tensor& a, const Tensor& b) {
+         return tg::mm(a.narrow(0, 2, 1), b); }, {5, 70}, {70, 45}},
+      {"vector x transposed matrix", [](const Tensor& a, const Tensor& b) {
+         return tg::mm(a.narrow(0, 2, 1), b.t()); }, {5, 70}, {45, 70}},
+      {"strided vector x transposed matrix (no contiguous side)", [](const Tensor& a, const Tensor& b) {
+         return tg::mm(a.t().narrow(0, 2, 1), b.t()); }, {70, 5}, {45, 70}},
+      {"shallow depth 3", [](const Tensor& a, const Tensor& b) { return tg::mm(a, b); },
+       {40, 3}, {3, 75}},
+      {"shallow depth 1, A transposed", [](const Tensor& a, const Tensor& b) {
+         return tg::mm(a.t(), b); }, {1, 40}, {1, 20}},
+      // The packed kernel's edges: rows not a multiple of its 12-row tile, columns not of its
+      // 16/32-wide panels, depth across its 256-deep blocks, columns across its 512/1024-wide
+      // blocks, and the smallest shapes it takes (8 rows, 16 columns, depth 8).
+      {"packed edges: 13 x 600 x 33", [](const Tensor& a, const Tensor& b) { return tg::mm(a, b); },
+       {13, 600}, {600, 33}},
+      {"packed edges: column blocks 30 x 40 x 1100",
+       [](const Tensor& a, const Tensor& b) { return tg::mm(a.t(), b.t()); },
+       {40, 30}, {1100, 40}},
+      {"packed smallest: 8 x 8 x 16", [](const Tensor& a, const Tensor& b) { return tg::mm(a, b); },
+       {8, 8}, {8, 16}},
+      {"packed, addmm over depth blocks (beta 2, alpha 0.5)",
+       [](const Tensor& a, const Tensor& b) {
+         tg::Tensor bias = tg::arange(0, 45 * 70, 1, a.dtype()).reshape({45, 70}) * 0.01;
+         return tg::addmm(bias, a, b, 2.0, 0.5);
+       },
+       {45, 520}, {520, 70}},
   };
 }
 
@@ -89,16 +140,21 @@ tg::Tensor run_with(const std::string& backend, const Case& c, tg::DType dtype) 
 
 TEST_CASE("gemm backend: unknown names are tg::Errors naming the choices") {
   CHECK_THROWS_WITH_AS(tg::set_gemm_backend("mkl"),
-                       doctest::Contains("unknown GEMM backend 'mkl' (expected auto, eigen or openblas)"),
+                       doctest::Contains("unknown GEMM backend 'mkl' (expected auto, tapegrad, eigen or "
+                                         "openblas)"),
                        tg::Error);
   tg::set_gemm_backend("eigen");
   CHECK(tg::gemm_backend().rfind("eigen (", 0) == 0);
   tg::set_gemm_backend("auto");
-  CHECK(!tg::gemm_backend().empty());
+  const std::string chosen = tg::gemm_backend();
+  CHECK_MESSAGE((chosen.rfind("tapegrad", 0) == 0 || chosen.rfind("openblas", 0) == 0 ||
+                 chosen.rfind("eigen (", 0) == 0),
+                chosen);
+  CHECK(chosen.find("; auto: ") != std::string::npos);
 }
 
-TEST_CASE("gemm backend: OpenBLAS matches Eigen on every operand layout, float64 and float32") {
-  if (!use_openblas()) return;
+// Every layout case in `backend` against Eigen, float64 and float32.
+void check_against_eigen(const std::string& backend) {
   MESSAGE("backend: " << tg::gemm_backend());
   for (const Case& c : layout_cases()) {
     for (tg::DType dtype : {tg::kFloat64, tg::kFloat32}) {
@@ -106,13 +162,50 @@ TEST_CASE("gemm backend: OpenBLAS matches Eigen on every operand layout, float64
       CAPTURE(case_name);
       const std::string dtype_str = tg::dtype_name(dtype);
       CAPTURE(dtype_str);
-      tg::Tensor blas = run_with("openblas", c, dtype), eigen = run_with("eigen", c, dtype);
-      REQUIRE(blas.sizes() == eigen.sizes());
+      tg::Tensor got = run_with(backend, c, dtype), eigen = run_with("eigen", c, dtype);
+      REQUIRE(got.sizes() == eigen.sizes());
       const bool f64 = dtype == tg::kFloat64;
-      // Two summation orders over k <= 300 standard-normal products.
-      CHECK(tg::allclose(blas, eigen, f64 ? 1e-12 : 1e-4, f64 ? 1e-12 : 1e-4));
+      // Two summation orders over k <= 600 standard-normal products.
+      CHECK(tg::allclose(got, eigen, f64 ? 1e-12 : 1e-4, f64 ? 1e-12 : 1e-4));
     }
   }
+  tg::set_gemm_backend("auto");
+}
+
+TEST_CASE("gemm backend: OpenBLAS matches Eigen on every operand layout, float64 and float32") {
+  if (use_openblas()) check_against_eigen("openblas");
+}
+
+TEST_CASE("gemm backend: the packed kernel matches Eigen on every operand layout, float64 and float32") {
+  if (use_packed()) check_against_eigen("tapegrad");
+}
+
+TEST_CASE("gemm backend: the packed kernel's bits depend neither on the thread count nor on row splits") {
+  if (!use_packed()) return;
+  tg::Generator gen(11);
+  const int before = tg::get_num_threads();
+  for (tg::DType dtype : {tg::kFloat32, tg::kFloat64}) {
+    const std::string dtype_str = tg::dtype_name(dtype);
+    CAPTURE(dtype_str);
+    // Large enough for the threaded path (several row blocks and depth blocks), awkward sizes.
+    tg::Tensor a = tg::randn({517, 300}, &gen, dtype), b = tg::randn({300, 270}, &gen, dtype);
+    tg::set_num_threads(1);
+    tg::Tensor one = tg::matmul(a, b), one_t = tg::matmul(b.t().contiguous().t().t(), a.t());
+    tg::set_num_threads(2);
+    tg::Tensor two = tg::matmul(a, b), two_t = tg::matmul(b.t().contiguous().t().t(), a.t());
+    CHECK(tg::equal(one, two));
+    CHECK(tg::equal(one_t, two_t));
+    // Any block of rows computed alone gives the same bits as inside the whole product.
+    for (int64_t r0 : {0, 1, 11, 12, 100, 263}) {
+      for (int64_t len : {8, 13, 200, 254}) {
+        CAPTURE(r0);
+        CAPTURE(len);
+        tg::Tensor part = tg::matmul(a.narrow(0, r0, len), b);
+        CHECK(tg::equal(part, one.narrow(0, r0, len)));
+      }
+    }
+  }
+  tg::set_num_threads(before);
   tg::set_gemm_backend("auto");
 }
 
@@ -141,7 +234,10 @@ TEST_CASE("gemm backend: auto never settles for OpenBLAS's generic kernels") {
   tg::set_gemm_backend("auto");
   const std::string chosen = tg::gemm_backend();
   MESSAGE("auto chose: " << chosen);
-  if (chosen.rfind("openblas", 0) == 0) {
+  if (chosen.rfind("tapegrad", 0) == 0) {
+    // Only where the packed kernel runs: the AVX-512 table is the one in use.
+    CHECK_MESSAGE(chosen.find("avx512") != std::string::npos, chosen);
+  } else if (chosen.rfind("openblas", 0) == 0) {
     // The kernels it reports are an AVX2 / AVX-512 family, never Prescott & co.
     const bool optimised = chosen.find("SkylakeX kernels") != std::string::npos ||
                            chosen.find("Haswell kernels") != std::string::npos ||

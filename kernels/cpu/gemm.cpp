@@ -1,5 +1,5 @@
-// kernels/cpu/gemm.cpp — batched matrix multiply through Eigen's GEMM or OpenBLAS
-// (gemm_backend.h picks one; int64 always runs in Eigen here).
+// kernels/cpu/gemm.cpp — batched matrix multiply through tapegrad's packed kernel, Eigen's GEMM
+// or OpenBLAS (gemm_backend.h picks one; int64 always runs in Eigen here).
 //
 // Each operand is mapped without copying when one of its two matrix strides is 1 (row-major or
 // column-major, e.g. a transposed view); otherwise it is made contiguous first. float and double
@@ -7,7 +7,9 @@
 // AVX-512 / AVX2+FMA / SSE2). Batches run in parallel when there are several small ones; a single
 // large product is split into row blocks run by parallel_for (Eigen's own threads are off:
 // EIGEN_DONT_PARALLELIZE). The blocks depend on the shape and the machine, never on the thread
-// count, so results are bitwise the same for any number of threads.
+// count, so results are bitwise the same for any number of threads. The packed kernel
+// (gemm_packed.h) takes each product whole and runs its own threads: its bits do not depend on
+// how rows are split at all.
 #include <algorithm>
 #include <cstdlib>
 #include <thread>
@@ -16,6 +18,7 @@
 
 #include "cpu_kernels.h"
 #include "gemm_backend.h"
+#include "gemm_packed.h"
 #include "parallel.h"
 #include "simd.h"
 
@@ -119,9 +122,34 @@ void gemm_typed(const Tensor& a, const Tensor& w, const Tensor& out, double alph
   };
   // Resolved here, outside any parallel region: a bad TG_GEMM throws tg::Error to the caller
   // (an exception may not leave an OpenMP region).
-  const bool blas = (std::is_same_v<T, float> || std::is_same_v<T, double>) &&
-                    gemm_backend_kind() == GemmBackend::OpenBlas;
+  constexpr bool fp = std::is_same_v<T, float> || std::is_same_v<T, double>;
+  const GemmBackend backend = fp ? gemm_backend_kind() : GemmBackend::Eigen;
+  const bool blas = backend == GemmBackend::OpenBlas;
   const int64_t work = n * m * k;
+  if constexpr (fp) {
+    constexpr bool dbl = std::is_same_v<T, double>;
+    const PackedGemm* pk = backend == GemmBackend::Packed ? packed_gemm_kernels(dbl) : nullptr;
+    if (pk && packed_gemm_suits(n, k, m)) {
+      auto whole = [&](int64_t b, bool parallel) {
+        const simd::GemmArgs g{ap + b * da.batch_stride, wp + b * dw.batch_stride, op + b * n * m,
+                               n, k, m, da.ld, dw.ld, std::max<int64_t>(m, 1), da.row_major,
+                               dw.row_major, alpha, beta};
+        if (!packed_gemm(*pk, g, dbl, parallel)) {
+          if constexpr (dbl) simd::kernels().gemm_f64(g);
+          else simd::kernels().gemm_f32(g);
+        }
+      };
+      if (batch > 1 && work < (int64_t{1} << 21)) {
+        parallel_for(batch, std::max<int64_t>(1, kGrain / std::max<int64_t>(work, 1)),
+                     [&](int64_t b0, int64_t e0) {
+                       for (int64_t b = b0; b < e0; ++b) whole(b, false);
+                     });
+      } else {
+        for (int64_t b = 0; b < batch; ++b) whole(b, true);
+      }
+      return;
+    }
+  }
   if (batch > 1 && work < (int64_t{1} << 21)) {
     parallel_for(batch, std::max<int64_t>(1, kGrain / std::max<int64_t>(work, 1)),
                  [&](int64_t b0, int64_t e0) {

@@ -1,6 +1,7 @@
 // kernels/cpu/gemm_backend.cpp — the GEMM backend switch and the run-time OpenBLAS loader
 // (see gemm_backend.h for what and why).
 #include "gemm_backend.h"
+#include "gemm_packed.h"
 
 #include <atomic>
 #include <climits>
@@ -135,8 +136,16 @@ std::string describe_openblas(const OpenBlas& ob) {
   return s;
 }
 
-// Resolves `name` (auto, eigen, openblas); `who` names the caller for errors. Needs g_mutex.
+// Resolves `name` (auto, tapegrad, eigen, openblas); `who` names the caller for errors. Needs
+// g_mutex.
 GemmBackend resolve_locked(const std::string& name, const std::string& who) {
+  const bool packed = packed_gemm_kernels(false) && packed_gemm_kernels(true);
+  if (name == "tapegrad") {
+    TG_CHECK(packed, who, ": tapegrad's packed GEMM needs AVX-512 F/DQ/BW/VL (this CPU, or the ",
+             "TG_CPU_ISA cap, gives '", simd::kernels().name, "'); use auto, eigen or openblas");
+    g_reason = who + " chose tapegrad";
+    return GemmBackend::Packed;
+  }
   if (name == "eigen") {
     g_reason = who + " chose eigen";
     return GemmBackend::Eigen;
@@ -149,7 +158,11 @@ GemmBackend resolve_locked(const std::string& name, const std::string& who) {
     return GemmBackend::OpenBlas;
   }
   TG_CHECK(name == "auto", who, ": unknown GEMM backend '", name,
-           "' (expected auto, eigen or openblas)");
+           "' (expected auto, tapegrad, eigen or openblas)");
+  if (packed) {
+    g_reason = "auto: AVX-512";
+    return GemmBackend::Packed;
+  }
   const OpenBlas& ob = openblas();
   if (!ob.error.empty()) {
     g_reason = "auto: " + ob.error;
@@ -220,8 +233,9 @@ std::string gemm_backend() {
   using namespace kernels::cpu;
   const GemmBackend b = gemm_backend_kind();
   std::lock_guard<std::mutex> lock(g_mutex);
-  const std::string name = b == GemmBackend::OpenBlas
-                               ? "openblas"
+  const std::string name = b == GemmBackend::OpenBlas ? "openblas"
+                           : b == GemmBackend::Packed
+                               ? "tapegrad (avx512)"
                                : std::string("eigen (") + simd::kernels().name + ")";
   return name + "; " + g_reason;
 }

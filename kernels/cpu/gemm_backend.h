@@ -1,11 +1,14 @@
 // kernels/cpu/gemm_backend.h — which library runs the float/double GEMM of kernels/cpu/gemm.cpp.
 //
-// Two backends:
+// Three backends:
+//   tapegrad  tapegrad's own packed-panel kernel (gemm_packed.h), float and double, on CPUs with
+//             AVX-512; products too small for it (a few rows, columns or depth) run in Eigen.
 //   eigen     Eigen's GEMM, built in (the ISA-dispatched copy of simd.h). Always there.
 //   openblas  OpenBLAS's cblas_sgemm/cblas_dgemm, loaded at run time with dlopen (never linked,
 //             so building needs no BLAS). Debian's libopenblas0-pthread provides libopenblas.so.0.
-// The choice comes from tg::set_gemm_backend, else from TG_GEMM=auto|eigen|openblas at first use
-// (default auto: OpenBLAS when it loads with optimised kernels for this CPU, else Eigen).
+// The choice comes from tg::set_gemm_backend, else from TG_GEMM=auto|tapegrad|eigen|openblas at
+// first use (default auto: tapegrad where the CPU has AVX-512, else OpenBLAS when it loads with
+// optimised kernels for this CPU, else Eigen; OpenBLAS is then not loaded at all).
 //
 // Loading OpenBLAS: Debian's OpenBLAS 0.3.21 does not recognise some recent CPUs (e.g. Intel
 // family 6 model 207) and silently picks its generic "Prescott" kernels, 5-8x slower. So, unless
@@ -19,7 +22,8 @@
 // other threads should call tg::set_gemm_backend once at start-up, before starting them.
 //
 // Results: each backend is deterministic and independent of the thread count (the row blocks
-// depend only on the shape); the two backends differ in the last bits (another summation order).
+// depend only on the shape; tapegrad's bits do not depend on row blocks at all); the backends
+// differ in the last bits (other summation orders).
 #pragma once
 
 #include <string>
@@ -28,7 +32,7 @@
 
 namespace tg::kernels::cpu {
 
-enum class GemmBackend : int { Eigen = 0, OpenBlas = 1 };
+enum class GemmBackend : int { Eigen = 0, OpenBlas = 1, Packed = 2 };
 
 // The backend in use (resolving TG_GEMM on first call).
 GemmBackend gemm_backend_kind();

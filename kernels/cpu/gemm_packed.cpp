@@ -1,0 +1,138 @@
+// kernels/cpu/gemm_packed.cpp — the loops and threads of tapegrad's packed GEMM (gemm_packed.h);
+// the AVX-512 kernel pieces are in gemm_packed_avx512.cpp.
+#include "gemm_packed.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string_view>
+
+#include "parallel.h"
+
+namespace tg::kernels::cpu {
+namespace {
+
+// A 64-byte aligned scratch buffer, grown on demand and kept (one per thread: see below).
+class Scratch {
+ public:
+  void* get(size_t bytes) {
+    if (bytes > size_) {
+      data_.reset(static_cast<unsigned char*>(::operator new(bytes, std::align_val_t{64})));
+      size_ = bytes;
+    }
+    return data_.get();
+  }
+
+ private:
+  struct Free {
+    void operator()(unsigned char* p) const { ::operator delete(p, std::align_val_t{64}); }
+  };
+  std::unique_ptr<unsigned char, Free> data_;
+  size_t size_ = 0;
+};
+
+// Per thread, so concurrent products on different threads never share one. The W block belongs
+// to the thread that calls packed_gemm (its workers only read it); A blocks to each worker.
+Scratch& w_scratch() {
+  thread_local Scratch s;
+  return s;
+}
+Scratch& a_scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+
+// C = beta * C for an empty depth (k == 0); beta == 0 writes zeros without reading C.
+template <class T>
+void scale_c(const simd::GemmArgs& g) {
+  T* c = static_cast<T*>(g.c);
+  const T beta = static_cast<T>(g.beta);
+  for (int64_t i = 0; i < g.n; ++i) {
+    T* row = c + i * g.ldc;
+    if (beta == T(0)) std::fill(row, row + g.m, T(0));
+    else
+      for (int64_t j = 0; j < g.m; ++j) row[j] *= beta;
+  }
+}
+
+template <class T>
+void run(const PackedGemm& pk, const simd::GemmArgs& g, bool parallel) {
+  const int64_t n = g.n, m = g.m, k = g.k;
+  if (n == 0 || m == 0) return;
+  if (k == 0) {
+    scale_c<T>(g);
+    return;
+  }
+  const T* a = static_cast<const T*>(g.a);
+  const T* w = static_cast<const T*>(g.w);
+  T* c = static_cast<T*>(g.c);
+  const int64_t a_rs = g.a_row_major ? g.lda : 1, a_cs = g.a_row_major ? 1 : g.lda;
+  const int64_t w_rs = g.w_row_major ? g.ldw : 1, w_cs = g.w_row_major ? 1 : g.ldw;
+  const int64_t mr = pk.mr, nr = pk.nr;
+  const int threads = parallel ? max_threads() : 1;
+  // Row blocks: at most pk.mc rows, and at least one per thread while each keeps a few tiles.
+  // They only balance the load: the bits do not depend on them (gemm_packed.h).
+  int64_t blocks = (n + pk.mc - 1) / pk.mc;
+  blocks = std::max<int64_t>(blocks, std::min<int64_t>(threads, (n + 4 * mr - 1) / (4 * mr)));
+  if (blocks > 1 && threads > 1) blocks = round_up(blocks, threads);
+  const int64_t mc = round_up((n + blocks - 1) / blocks, mr);
+  blocks = (n + mc - 1) / mc;
+  const int64_t nc_max = std::min<int64_t>(pk.nc, round_up(m, nr));
+  const int64_t kc_max = std::min<int64_t>(pk.kc, k);
+  T* wbuf = static_cast<T*>(w_scratch().get(sizeof(T) * static_cast<size_t>(kc_max * nc_max)));
+  // Under 2^21 multiply-adds per block a parallel region costs more than it saves.
+  const bool split = threads > 1 && n * std::min(m, pk.nc) * kc_max >= (int64_t{1} << 21);
+
+  for (int64_t jc = 0; jc < m; jc += pk.nc) {
+    const int64_t nc = std::min(pk.nc, m - jc);
+    const int64_t panels = (nc + nr - 1) / nr;
+    for (int64_t pc = 0; pc < k; pc += pk.kc) {
+      const int64_t kc = std::min(pk.kc, k - pc);
+      const bool first = pc == 0;
+      auto pack_w = [&](int64_t q0, int64_t q1) {
+        pk.pack_w(w + pc * w_rs + (jc + q0 * nr) * w_cs, w_rs, w_cs, kc,
+                  std::min(nc, q1 * nr) - q0 * nr, wbuf + q0 * nr * kc);
+      };
+      if (split && panels > 1) parallel_for(panels, 1, pack_w);
+      else pack_w(0, panels);
+      auto rows = [&](int64_t q0, int64_t q1) {
+        T* abuf = static_cast<T*>(a_scratch().get(sizeof(T) * static_cast<size_t>(mc * kc)));
+        for (int64_t q = q0; q < q1; ++q) {
+          const int64_t i0 = q * mc, mi = std::min(mc, n - i0);
+          pk.pack_a(a + i0 * a_rs + pc * a_cs, a_rs, a_cs, mi, kc, abuf);
+          pk.block(abuf, wbuf, mi, nc, kc, c + i0 * g.ldc + jc, g.ldc, g.alpha, g.beta, first);
+        }
+      };
+      if (split && blocks > 1) parallel_for(blocks, 1, rows);
+      else rows(0, blocks);
+    }
+  }
+}
+
+}  // namespace
+
+const PackedGemm* packed_gemm_kernels(bool is_double) {
+  static const bool avx512 = std::string_view(simd::kernels().name) == "avx512";
+  const PackedGemm& pk = is_double ? kPackedAvx512F64 : kPackedAvx512F32;
+  return avx512 && pk.name ? &pk : nullptr;
+}
+
+bool packed_gemm_suits(int64_t n, int64_t k, int64_t m) {
+  if ((n == 1 || m == 1 || k < 8) && k >= 1) return true;  // PackedGemm::thin
+  // Otherwise a few rows or columns: packing W (or A) would cost as much as the product, and a
+  // 32-wide tile would mostly compute padding.
+  return n >= 8 && m >= 16 && k >= 8;
+}
+
+bool packed_gemm(const PackedGemm& pk, const simd::GemmArgs& g, bool is_double, bool parallel) {
+  if ((g.n == 1 || g.m == 1 || g.k < 8) && g.k >= 1) return pk.thin(g);
+  if (is_double) run<double>(pk, g, parallel);
+  else run<float>(pk, g, parallel);
+  return true;
+}
+
+}  // namespace tg::kernels::cpu

@@ -1,0 +1,68 @@
+// kernels/cpu/gemm_packed.h — tapegrad's own GEMM: packed panels and a register-tile kernel.
+//
+// The classic GotoBLAS / BLIS structure, small enough to read:
+//
+//   for each column block jc of W (nc columns):
+//     for each depth block pc (kc):
+//       pack W[pc:pc+kc, jc:jc+nc] into nr-wide panels            (shared by all threads)
+//       for each row block ic of A (mc rows), in parallel:
+//         pack A[ic:ic+mc, pc:pc+kc] into mr-tall panels          (per thread, stays in L2)
+//         for each nr panel of W, for each mr panel of A:
+//           micro-kernel: an mr x nr tile of C in registers, kc rank-1 updates
+//
+// gemm_packed_avx512.cpp holds the micro-kernel and the packing loops (AVX-512, float and double:
+// a 12 x 32 float tile is 24 zmm accumulators); gemm_packed.cpp the loops above and the threads.
+//
+// Every element of C is summed the same way wherever its row falls: a sequential FMA chain over
+// each kc block (from zero), each block added into C in order. So a product split into row blocks
+// anyhow gives the same bits as the whole product, for any number of threads (tested), and the
+// row blocks can follow the thread count for load balance. The padding of edge panels is zeros.
+#pragma once
+
+#include <cstdint>
+
+#include "simd.h"
+
+namespace tg::kernels::cpu {
+
+// One dtype's kernel pieces (plain types only, see simd.h on ISA translation units).
+struct PackedGemm {
+  const char* name;       // "avx512", or null where the CPU or compiler lacks it
+  int mr, nr;             // register tile of C
+  int64_t kc, mc, nc;     // cache blocks (elements): kc x nr W panel in L1, mc x kc A block in L2
+  // Packs W[kc, nc], element (p, j) at w[p * rs + j * cs], into ceil(nc / nr) panels of kc x nr
+  // (row p of a panel: nr consecutive values), zero-padded on the right.
+  void (*pack_w)(const void* w, int64_t rs, int64_t cs, int64_t kc, int64_t nc, void* out);
+  // Packs A[mc, kc], element (i, p) at a[i * rs + p * cs], into ceil(mc / mr) panels of mr x kc
+  // (column p of a panel: mr consecutive values), zero-padded at the bottom.
+  void (*pack_a)(const void* a, int64_t rs, int64_t cs, int64_t mc, int64_t kc, void* out);
+  // C[mc, nc] (row-major, ldc) from packed A [mc, kc] and packed W [kc, nc]:
+  //   first && beta == 0:  C = alpha * AW          (C is not read: it may hold garbage)
+  //   first:               C = beta * C + alpha * AW
+  //   otherwise:           C = C + alpha * AW       (the next kc block)
+  void (*block)(const void* pa, const void* pw, int64_t mc, int64_t nc, int64_t kc, void* c,
+                int64_t ldc, double alpha, double beta, bool first);
+  // Matrix-vector products (g.n == 1 or g.m == 1) and shallow ones (1 <= g.k < 8), unpacked:
+  // each output a sum in a fixed order. Returns false (nothing written) for layouts it does
+  // not take.
+  bool (*thin)(const simd::GemmArgs& g);
+};
+
+extern const PackedGemm kPackedAvx512F32;
+extern const PackedGemm kPackedAvx512F64;
+
+// The packed kernel for this CPU and dtype, or null (no AVX-512, or TG_CPU_ISA caps it lower).
+const PackedGemm* packed_gemm_kernels(bool is_double);
+
+// Whether the packed kernel takes this shape: smaller products (a few rows, columns or depth,
+// where packing would cost as much as the product) go to Eigen, except matrix-vector products
+// (one row or one column of C) and depths under 8, which take PackedGemm::thin. Depends on the
+// shape only.
+bool packed_gemm_suits(int64_t n, int64_t k, int64_t m);
+
+// C = alpha * A W + beta * C with the packed kernel `pk` (g as in simd.h; n, m, k >= 0), for a
+// shape packed_gemm_suits. parallel: whether it may use the OpenMP threads (false inside a
+// parallel region). Returns false (nothing written) when a thin product's layout does not suit.
+bool packed_gemm(const PackedGemm& pk, const simd::GemmArgs& g, bool is_double, bool parallel);
+
+}  // namespace tg::kernels::cpu

@@ -1,0 +1,442 @@
+// kernels/cpu/gemm_packed_avx512.cpp — the AVX-512 pieces of tapegrad's packed GEMM
+// (gemm_packed.h explains the loops). CMakeLists.txt compiles this file, and only this one of
+// the GEMM files, with -mavx512f/dq/bw/vl -mfma; without those flags the tables stay empty.
+//
+// Like the simd_*.cpp files it uses no inline function that other translation units also
+// define (no std::min, no templates from shared headers), so no AVX-512 copy of one can leak
+// into code that runs on older CPUs.
+#include "gemm_packed.h"
+
+#if defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512BW__) && \
+    defined(__AVX512VL__) && defined(__FMA__)
+#include <immintrin.h>
+
+#include <cstring>
+
+namespace tg::kernels::cpu {
+namespace {
+
+inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// The vector operations the kernel needs, for float (16 lanes) and double (8 lanes).
+template <class T>
+struct Vec;
+
+template <>
+struct Vec<float> {
+  using R = __m512;
+  using Mask = __mmask16;
+  static constexpr int kLanes = 16;
+  static R zero() { return _mm512_setzero_ps(); }
+  static R load(const float* p) { return _mm512_load_ps(p); }
+  static R loadu(const float* p) { return _mm512_loadu_ps(p); }
+  static R set1(float v) { return _mm512_set1_ps(v); }
+  static R fmadd(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
+  static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
+  static void storeu(float* p, R v) { _mm512_storeu_ps(p, v); }
+  static Mask mask(int64_t n) {  // the first n lanes (n may be <= 0 or >= kLanes)
+    return n <= 0 ? Mask(0) : n >= kLanes ? Mask(0xFFFF) : Mask((1u << n) - 1);
+  }
+  static R maskz_loadu(Mask m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
+  static void mask_storeu(float* p, Mask m, R v) { _mm512_mask_storeu_ps(p, m, v); }
+  static R add(R a, R b) { return _mm512_add_ps(a, b); }
+  // Lane r of the result = the sum of the 16 lanes of v[r], by one fixed tree for every r.
+  static R sum_each(const R (&v)[16]) {
+    R w[4];
+    for (int q = 0; q < 4; ++q) {  // rows 4q..4q+3: pairwise within 128-bit lanes
+      R s[2];
+      for (int h = 0; h < 2; ++h) {
+        const R a = v[4 * q + 2 * h], b = v[4 * q + 2 * h + 1];
+        s[h] = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
+      }
+      const __m512d s0 = _mm512_castps_pd(s[0]), s1 = _mm512_castps_pd(s[1]);
+      w[q] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(s0, s1)),
+                           _mm512_castpd_ps(_mm512_unpackhi_pd(s0, s1)));
+    }
+    // w[q]: rows 4q..4q+3 in each 128-bit lane; add the four lanes.
+    const R x01 = _mm512_add_ps(_mm512_shuffle_f32x4(w[0], w[1], 0x88),
+                                _mm512_shuffle_f32x4(w[0], w[1], 0xDD));
+    const R x23 = _mm512_add_ps(_mm512_shuffle_f32x4(w[2], w[3], 0x88),
+                                _mm512_shuffle_f32x4(w[2], w[3], 0xDD));
+    return _mm512_add_ps(_mm512_shuffle_f32x4(x01, x23, 0x88), _mm512_shuffle_f32x4(x01, x23, 0xDD));
+  }
+};
+
+template <>
+struct Vec<double> {
+  using R = __m512d;
+  using Mask = __mmask8;
+  static constexpr int kLanes = 8;
+  static R zero() { return _mm512_setzero_pd(); }
+  static R load(const double* p) { return _mm512_load_pd(p); }
+  static R loadu(const double* p) { return _mm512_loadu_pd(p); }
+  static R set1(double v) { return _mm512_set1_pd(v); }
+  static R fmadd(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
+  static R mul(R a, R b) { return _mm512_mul_pd(a, b); }
+  static void storeu(double* p, R v) { _mm512_storeu_pd(p, v); }
+  static Mask mask(int64_t n) {
+    return n <= 0 ? Mask(0) : n >= kLanes ? Mask(0xFF) : Mask((1u << n) - 1);
+  }
+  static R maskz_loadu(Mask m, const double* p) { return _mm512_maskz_loadu_pd(m, p); }
+  static void mask_storeu(double* p, Mask m, R v) { _mm512_mask_storeu_pd(p, m, v); }
+  static R add(R a, R b) { return _mm512_add_pd(a, b); }
+  // Lane r of the result = the sum of the 8 lanes of v[r], by one fixed tree for every r.
+  static R sum_each(const R (&v)[8]) {
+    R x[4];
+    for (int q = 0; q < 4; ++q)  // rows 2q, 2q+1 in each 128-bit lane
+      x[q] = _mm512_add_pd(_mm512_unpacklo_pd(v[2 * q], v[2 * q + 1]),
+                           _mm512_unpackhi_pd(v[2 * q], v[2 * q + 1]));
+    const R y01 = _mm512_add_pd(_mm512_shuffle_f64x2(x[0], x[1], 0x88),
+                                _mm512_shuffle_f64x2(x[0], x[1], 0xDD));
+    const R y23 = _mm512_add_pd(_mm512_shuffle_f64x2(x[2], x[3], 0x88),
+                                _mm512_shuffle_f64x2(x[2], x[3], 0xDD));
+    return _mm512_add_pd(_mm512_shuffle_f64x2(y01, y23, 0x88), _mm512_shuffle_f64x2(y01, y23, 0xDD));
+  }
+};
+
+// The register tile: kMr rows of C, two vectors (kNr = 2 x lanes) wide: 24 accumulators, 2 W
+// vectors and one broadcast A value out of the 32 zmm registers.
+constexpr int kMr = 12;
+template <class T>
+constexpr int kNr = 2 * Vec<T>::kLanes;
+
+// Writes the tile acc into C (rows < mr, columns < nr) as PackedGemm::block describes.
+template <class T>
+inline void store_tile(typename Vec<T>::R (&acc)[kMr][2], T* c, int64_t ldc, int64_t mr,
+                       int64_t nr, T alpha, T beta, bool first) {
+  using V = Vec<T>;
+  constexpr int L = V::kLanes;
+  const typename V::R va = V::set1(alpha), vb = V::set1(beta);
+  const bool full = nr == 2 * L;
+  const typename V::Mask m0 = V::mask(nr), m1 = V::mask(nr - L);
+  for (int r = 0; r < kMr; ++r) {
+    if (r >= mr) break;
+    T* cr = c + r * ldc;
+    typename V::R x0 = acc[r][0], x1 = acc[r][1];
+    if (first && beta == T(0)) {
+      x0 = V::mul(x0, va);
+      x1 = V::mul(x1, va);
+    } else {
+      typename V::R c0 = full ? V::loadu(cr) : V::maskz_loadu(m0, cr);
+      typename V::R c1 = full ? V::loadu(cr + L) : V::maskz_loadu(m1, cr + L);
+      if (first) {
+        c0 = V::mul(c0, vb);
+        c1 = V::mul(c1, vb);
+      }
+      x0 = V::fmadd(x0, va, c0);
+      x1 = V::fmadd(x1, va, c1);
+    }
+    if (full) {
+      V::storeu(cr, x0);
+      V::storeu(cr + L, x1);
+    } else {
+      V::mask_storeu(cr, m0, x0);
+      V::mask_storeu(cr + L, m1, x1);
+    }
+  }
+}
+
+// One mr x nr tile: kc rank-1 updates from an A panel (kMr values per step) and a W panel (kNr
+// values per step). Each accumulator is one sequential FMA chain over p, starting from zero.
+template <class T>
+inline void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict w, T* c,
+                         int64_t ldc, int64_t mr, int64_t nr, T alpha, T beta, bool first) {
+  using V = Vec<T>;
+  constexpr int L = V::kLanes;
+  typename V::R acc[kMr][2];
+  for (int r = 0; r < kMr; ++r) acc[r][0] = acc[r][1] = V::zero();
+  // C's rows are needed at the end: fetch them into L2 meanwhile (into L1 they would be evicted
+  // again by the panels streaming through it: measured ~10% slower at n = 2048).
+  for (int r = 0; r < kMr; ++r) {
+    if (r >= mr) break;
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T1);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 2 * L - 1), _MM_HINT_T1);
+  }
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < kc; ++p) {
+    const typename V::R w0 = V::load(w), w1 = V::load(w + L);
+    _mm_prefetch(reinterpret_cast<const char*>(a + 8 * kMr), _MM_HINT_T0);
+#pragma GCC unroll 12
+    for (int r = 0; r < kMr; ++r) {
+      const typename V::R av = V::set1(a[r]);
+      acc[r][0] = V::fmadd(av, w0, acc[r][0]);
+      acc[r][1] = V::fmadd(av, w1, acc[r][1]);
+    }
+    a += kMr;
+    w += 2 * L;
+  }
+  store_tile<T>(acc, c, ldc, mr, nr, alpha, beta, first);
+}
+
+// dst[p * dld + r] = src[r * sld + p] for r < rows, p < len: the transposing copy both packers
+// need (a row-major A into column panels, a column-major W into row panels). float goes through
+// 4 x 4 SSE transposes (about 3x faster than element by element), the edges element by element.
+template <class T>
+void transpose_copy(const T* src, int64_t sld, int64_t rows, int64_t len, T* dst, int64_t dld) {
+  int64_t r = 0;
+  if constexpr (sizeof(T) == 4) {
+    const int64_t len4 = len & ~int64_t{3};
+    for (; r + 4 <= rows; r += 4) {
+      const T* s0 = src + r * sld;
+      for (int64_t p = 0; p < len4; p += 4) {
+        __m128 x0 = _mm_loadu_ps(s0 + p), x1 = _mm_loadu_ps(s0 + sld + p),
+               x2 = _mm_loadu_ps(s0 + 2 * sld + p), x3 = _mm_loadu_ps(s0 + 3 * sld + p);
+        _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+        T* d = dst + p * dld + r;
+        _mm_storeu_ps(d, x0);
+        _mm_storeu_ps(d + dld, x1);
+        _mm_storeu_ps(d + 2 * dld, x2);
+        _mm_storeu_ps(d + 3 * dld, x3);
+      }
+      for (int64_t p = len4; p < len; ++p)
+        for (int64_t q = 0; q < 4; ++q) dst[p * dld + r + q] = s0[q * sld + p];
+    }
+  }
+  for (; r < rows; ++r) {
+    const T* sr = src + r * sld;
+    for (int64_t p = 0; p < len; ++p) dst[p * dld + r] = sr[p];
+  }
+}
+
+template <class T>
+void pack_w(const void* wv, int64_t rs, int64_t cs, int64_t kc, int64_t nc, void* outv) {
+  constexpr int nr = kNr<T>;
+  const T* w = static_cast<const T*>(wv);
+  T* out = static_cast<T*>(outv);
+  for (int64_t j0 = 0; j0 < nc; j0 += nr, out += kc * nr) {
+    const int64_t jn = imin(nr, nc - j0);
+    if (cs == 1) {  // row-major W: each panel row is a slice of a W row (two vectors)
+      using V = Vec<T>;
+      constexpr int L = V::kLanes;
+      const typename V::Mask m0 = V::mask(jn), m1 = V::mask(jn - L);
+      for (int64_t p = 0; p < kc; ++p) {
+        const T* src = w + p * rs + j0;
+        T* dst = out + p * nr;
+        V::storeu(dst, V::maskz_loadu(m0, src));  // masked-off lanes are zeros, never read
+        V::storeu(dst + L, V::maskz_loadu(m1, src + L));
+      }
+    } else {  // column-major (rs == 1, a transposed view): a transposing copy of jn columns
+      transpose_copy<T>(w + j0 * cs, cs, jn, kc, out, nr);
+      for (int64_t j = jn; j < nr; ++j)
+        for (int64_t p = 0; p < kc; ++p) out[p * nr + j] = T(0);
+    }
+  }
+}
+
+template <class T>
+void pack_a(const void* av, int64_t rs, int64_t cs, int64_t mc, int64_t kc, void* outv) {
+  const T* a = static_cast<const T*>(av);
+  T* out = static_cast<T*>(outv);
+  for (int64_t i0 = 0; i0 < mc; i0 += kMr, out += kc * kMr) {
+    const int64_t in = imin(kMr, mc - i0);
+    if (rs == 1) {  // column-major A (a transposed view): each panel column is contiguous
+      using V = Vec<T>;
+      constexpr int L = V::kLanes;  // kMr = 12 values: one masked vector (float), 1.5 (double)
+      const typename V::Mask m0 = V::mask(in), m1 = V::mask(in - L);
+      const typename V::Mask s1 = V::mask(kMr - L);
+      for (int64_t p = 0; p < kc; ++p) {
+        const T* src = a + p * cs + i0;
+        T* dst = out + p * kMr;
+        V::mask_storeu(dst, V::mask(kMr), V::maskz_loadu(m0, src));
+        if constexpr (kMr > L) V::mask_storeu(dst + L, s1, V::maskz_loadu(m1, src + L));
+      }
+    } else {  // row-major A (cs == 1): a transposing copy of in rows
+      transpose_copy<T>(a + i0 * rs, rs, in, kc, out, kMr);
+      for (int64_t r = in; r < kMr; ++r)
+        for (int64_t p = 0; p < kc; ++p) out[p * kMr + r] = T(0);
+    }
+  }
+}
+
+// All tiles of one packed A block and one packed W block: W panels outside (each stays in L1
+// while the A panels stream from L2), A panels inside.
+template <class T>
+void block(const void* pav, const void* pwv, int64_t mc, int64_t nc, int64_t kc, void* cv,
+           int64_t ldc, double alpha, double beta, bool first) {
+  constexpr int nr = kNr<T>;
+  const T* pa = static_cast<const T*>(pav);
+  const T* pw = static_cast<const T*>(pwv);
+  T* c = static_cast<T*>(cv);
+  for (int64_t j0 = 0; j0 < nc; j0 += nr) {
+    const T* wp = pw + j0 * kc;
+    for (int64_t i0 = 0; i0 < mc; i0 += kMr)
+      micro_kernel<T>(kc, pa + i0 * kc, wp, c + i0 * ldc + j0, ldc, imin(kMr, mc - i0),
+                      imin(nr, nc - j0), static_cast<T>(alpha), static_cast<T>(beta), first);
+  }
+}
+
+// ---- thin products: one row or one column of C (matrix-vector products), or a depth k < 8 ----
+// No packing: each output is a dot product of two contiguous vectors ("dot"), or a block of
+// outputs accumulates over p from one contiguous slice per p ("columns"). Every output's sum has
+// a fixed order that does not depend on its position.
+
+// out[t] = sum_p x[t * xs + p] * y[p] for t < count (x rows and y contiguous over p). Rows go
+// in groups of one vector's lanes: one accumulator each (independent chains), then one
+// transposing reduction (Vec::sum_each) gives the group's sums in one vector. A last, partial
+// group runs the same tree with zero rows, so every output has the same order wherever it is.
+template <class T>
+void thin_dot(const T* x, int64_t xs, const T* y, int64_t k, int64_t count, T* out, int64_t os,
+              T alpha, T beta) {
+  using V = Vec<T>;
+  constexpr int L = V::kLanes;
+  for (int64_t t0 = 0; t0 < count; t0 += L) {
+    const int64_t tn = imin(L, count - t0);
+    typename V::R acc[L];
+    for (int r = 0; r < L; ++r) acc[r] = V::zero();
+    for (int64_t p = 0; p < k; p += L) {
+      const typename V::Mask m = V::mask(k - p);
+      const typename V::R yv = V::maskz_loadu(m, y + p);
+      for (int r = 0; r < L; ++r) {
+        if (r >= tn) break;
+        acc[r] = V::fmadd(V::maskz_loadu(m, x + (t0 + r) * xs + p), yv, acc[r]);
+      }
+    }
+    alignas(64) T sums[L];
+    V::storeu(sums, V::sum_each(acc));
+    for (int64_t r = 0; r < tn; ++r) {
+      T* o = out + (t0 + r) * os;
+      *o = beta == T(0) ? alpha * sums[r] : beta * *o + alpha * sums[r];
+    }
+  }
+}
+
+// out[t] = sum_p x[p * ld + t] * y[p * ys] for t < count (contiguous over t for each p), in
+// blocks of NV vectors of outputs.
+template <class T, int NV>
+void thin_columns_nv(const T* x, int64_t ld, const T* y, int64_t ys, int64_t k, int64_t t0,
+                     int64_t tn, T* out, T alpha, T beta) {
+  using V = Vec<T>;
+  constexpr int L = V::kLanes;
+  typename V::Mask ms[NV];
+  typename V::R acc[NV];
+  for (int q = 0; q < NV; ++q) {
+    ms[q] = V::mask(tn - q * L);
+    acc[q] = V::zero();
+  }
+  for (int64_t p = 0; p < k; ++p) {
+    const T* xp = x + p * ld + t0;
+    const typename V::R yv = V::set1(y[p * ys]);
+    for (int q = 0; q < NV; ++q) acc[q] = V::fmadd(V::maskz_loadu(ms[q], xp + q * L), yv, acc[q]);
+  }
+  const typename V::R va = V::set1(alpha), vb = V::set1(beta);
+  for (int q = 0; q < NV; ++q) {
+    T* o = out + t0 + q * L;
+    typename V::R r = V::mul(acc[q], va);
+    if (beta != T(0)) r = V::fmadd(V::maskz_loadu(ms[q], o), vb, r);
+    V::mask_storeu(o, ms[q], r);
+  }
+}
+
+template <class T>
+void thin_columns(const T* x, int64_t ld, const T* y, int64_t ys, int64_t k, int64_t count,
+                  T* out, T alpha, T beta) {
+  constexpr int L = Vec<T>::kLanes;
+  for (int64_t t0 = 0; t0 < count; t0 += 4 * L) {
+    const int64_t tn = imin(4 * L, count - t0);
+    if (tn <= L) thin_columns_nv<T, 1>(x, ld, y, ys, k, t0, tn, out, alpha, beta);
+    else if (tn <= 2 * L) thin_columns_nv<T, 2>(x, ld, y, ys, k, t0, tn, out, alpha, beta);
+    else thin_columns_nv<T, 4>(x, ld, y, ys, k, t0, tn, out, alpha, beta);
+  }
+}
+
+// C[i, t0 : t0 + tn] = sum_p a[i * ars + p * acs] * w[p * ld + t0 + ...] for every row i: the
+// shallow product (k < 8), column blocks outside so the masks and W's rows stay put.
+template <class T, int NV>
+void shallow_nv(const T* w, int64_t ld, const T* a, int64_t ars, int64_t acs, int64_t k,
+                int64_t n, int64_t t0, int64_t tn, T* c, int64_t ldc, T alpha, T beta) {
+  using V = Vec<T>;
+  constexpr int L = V::kLanes;
+  typename V::Mask ms[NV];
+  for (int q = 0; q < NV; ++q) ms[q] = V::mask(tn - q * L);
+  const typename V::R va = V::set1(alpha), vb = V::set1(beta);
+  for (int64_t i = 0; i < n; ++i) {
+    const T* ai = a + i * ars;
+    typename V::R acc[NV];
+    for (int q = 0; q < NV; ++q) acc[q] = V::zero();
+    for (int64_t p = 0; p < k; ++p) {
+      const T* wp = w + p * ld + t0;
+      const typename V::R av = V::set1(ai[p * acs]);
+      for (int q = 0; q < NV; ++q) acc[q] = V::fmadd(V::maskz_loadu(ms[q], wp + q * L), av, acc[q]);
+    }
+    T* o = c + i * ldc + t0;
+    for (int q = 0; q < NV; ++q) {
+      typename V::R r = V::mul(acc[q], va);
+      if (beta != T(0)) r = V::fmadd(V::maskz_loadu(ms[q], o + q * L), vb, r);
+      V::mask_storeu(o + q * L, ms[q], r);
+    }
+  }
+}
+
+template <class T>
+void shallow(const T* w, int64_t ld, const T* a, int64_t ars, int64_t acs, int64_t k, int64_t n,
+             int64_t m, T* c, int64_t ldc, T alpha, T beta) {
+  constexpr int L = Vec<T>::kLanes;
+  for (int64_t t0 = 0; t0 < m; t0 += 4 * L) {
+    const int64_t tn = imin(4 * L, m - t0);
+    if (tn <= L) shallow_nv<T, 1>(w, ld, a, ars, acs, k, n, t0, tn, c, ldc, alpha, beta);
+    else if (tn <= 2 * L) shallow_nv<T, 2>(w, ld, a, ars, acs, k, n, t0, tn, c, ldc, alpha, beta);
+    else shallow_nv<T, 4>(w, ld, a, ars, acs, k, n, t0, tn, c, ldc, alpha, beta);
+  }
+}
+
+// C = alpha * A W + beta * C when n == 1, m == 1 or k < 8; false when the operands' layout has
+// no contiguous side this needs (the caller then uses Eigen).
+template <class T>
+bool thin(const simd::GemmArgs& g) {
+  const T* a = static_cast<const T*>(g.a);
+  const T* w = static_cast<const T*>(g.w);
+  T* c = static_cast<T*>(g.c);
+  const T alpha = static_cast<T>(g.alpha), beta = static_cast<T>(g.beta);
+  const int64_t a_rs = g.a_row_major ? g.lda : 1, a_cs = g.a_row_major ? 1 : g.lda;
+  const int64_t w_rs = g.w_row_major ? g.ldw : 1, w_cs = g.w_row_major ? 1 : g.ldw;
+  if (g.m == 1) {  // c[i] = A[i, :] . w[:, 0]
+    if (a_cs == 1 && w_rs == 1) {
+      thin_dot<T>(a, a_rs, w, g.k, g.n, c, g.ldc, alpha, beta);
+      return true;
+    }
+    if (a_rs == 1 && g.ldc == 1) {
+      thin_columns<T>(a, a_cs, w, w_rs, g.k, g.n, c, alpha, beta);
+      return true;
+    }
+    return false;
+  }
+  if (g.k < 8 && w_cs == 1) {  // shallow: each row of C sums k rows of W
+    shallow<T>(w, w_rs, a, a_rs, a_cs, g.k, g.n, g.m, c, g.ldc, alpha, beta);
+    return true;
+  }
+  if (g.n == 1) {  // c[j] = a[0, :] . W[:, j]
+    if (w_cs == 1) {
+      thin_columns<T>(w, w_rs, a, a_cs, g.k, g.m, c, alpha, beta);
+      return true;
+    }
+    if (w_rs == 1 && a_cs == 1) {
+      thin_dot<T>(w, w_cs, a, g.k, g.m, c, 1, alpha, beta);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+// Blocks: a kc x nr W panel is 32 KiB (L1 is 48 KiB here), an mc x kc A block 192-384 KiB and
+// a kc x nc W block 1 MiB (L2 is 2 MiB per core).
+extern const PackedGemm kPackedAvx512F32 = {"avx512",      kMr,           kNr<float>,
+                                            256,           192,           1024,
+                                            pack_w<float>, pack_a<float>, block<float>,
+                                            thin<float>};
+extern const PackedGemm kPackedAvx512F64 = {"avx512",       kMr,            kNr<double>,
+                                            256,            192,            512,
+                                            pack_w<double>, pack_a<double>, block<double>,
+                                            thin<double>};
+
+}  // namespace tg::kernels::cpu
+
+#else
+namespace tg::kernels::cpu {
+extern const PackedGemm kPackedAvx512F32 = {nullptr, 0,       0,       0,      0,
+                                            0,       nullptr, nullptr, nullptr, nullptr};
+extern const PackedGemm kPackedAvx512F64 = {nullptr, 0,       0,       0,      0,
+                                            0,       nullptr, nullptr, nullptr, nullptr};
+}  // namespace tg::kernels::cpu
+#endif
