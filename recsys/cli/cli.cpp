@@ -13,7 +13,7 @@ static void add_common(CLI::App* app, Common& c, bool with_split) {
 }
 
 static void add_train_options(CLI::App* app, TrainConfig& cfg, std::string& device) {
-  app->add_option("--epochs", cfg.epochs, "epochs (ALS: sweeps); default: the model's tuned value");
+  app->add_option("--epochs", cfg.epochs, "epochs (ALS: sweeps, bpmf: kept samples); default: the model's tuned value");
   app->add_option("--dim", cfg.dim, "embedding / factor size");
   app->add_option("--lr", cfg.lr, "learning rate");
   app->add_option("--batch", cfg.batch, "batch size");
@@ -33,7 +33,7 @@ void define(CLI::App& app, Args& a) {
   a.train = app.add_subcommand("train", "train one model and report test metrics");
   add_common(a.train, a.common, true);
   add_train_options(a.train, a.cfg, a.device);
-  a.train->add_option("--model", a.model, "mf, als, wide_deep, deep_mf, svdpp")->capture_default_str();
+  a.train->add_option("--model", a.model, "mf, als, wide_deep, deep_mf, svdpp, bpmf")->capture_default_str();
   a.train->add_option("--out", a.out_file, "save the trained model (safetensors)");
   a.train->add_option("--task", a.cfg.task, "rating (regression) or binary (rating >= 4; wide_deep: AUC / LogLoss)")
       ->capture_default_str();

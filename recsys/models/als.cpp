@@ -9,35 +9,9 @@
 #include "../../kernels/cpu/parallel.h"
 #include "../../tensor/generator.h"
 #include "../../tensor/ops.h"
+#include "grouped.h"
 
 namespace tg::recsys {
-namespace {
-
-// Ratings grouped by one side (CSR): for entity e, rows [ptr[e], ptr[e+1]) of (other, rating).
-struct Grouped {
-  std::vector<int64_t> ptr, other;
-  std::vector<float> rating;
-};
-
-Grouped group_by(const Interactions& d, bool by_user, int64_t n) {
-  Grouped g;
-  g.ptr.assign(static_cast<size_t>(n + 1), 0);
-  const auto& key = by_user ? d.user : d.item;
-  const auto& oth = by_user ? d.item : d.user;
-  for (int64_t k : key) ++g.ptr[static_cast<size_t>(k + 1)];
-  for (int64_t e = 0; e < n; ++e) g.ptr[e + 1] += g.ptr[e];
-  g.other.resize(d.size());
-  g.rating.resize(d.size());
-  std::vector<int64_t> fill(g.ptr.begin(), g.ptr.end() - 1);
-  for (size_t r = 0; r < d.size(); ++r) {
-    int64_t pos = fill[static_cast<size_t>(key[r])]++;
-    g.other[pos] = oth[r];
-    g.rating[pos] = d.rating[r];
-  }
-  return g;
-}
-
-}  // namespace
 
 Als::Als(int64_t num_users, int64_t num_items)
     : Recommender("ALS"), num_users_(num_users), num_items_(num_items) {}
