@@ -87,6 +87,10 @@ void run(const PackedGemm& pk, const simd::GemmArgs& g, bool parallel) {
   // Under 2^21 multiply-adds per block a parallel region costs more than it saves.
   const bool split = threads > 1 && n * std::min(m, pk.nc) * kc_max >= (int64_t{1} << 21);
 
+  // A row-major A is read in place when W has at most two panels: then each A value is used by
+  // at most 64 (float) columns, and packing A costs a third of the product ([256,64]x[64,32]:
+  // 0.61x OpenBLAS packed, 0.93x in place); wider products keep the packed, L1-friendly copy.
+  const bool direct = a_cs == 1 && pk.kc <= 256 && m <= 2 * nr;
   for (int64_t jc = 0; jc < m; jc += pk.nc) {
     const int64_t nc = std::min(pk.nc, m - jc);
     const int64_t panels = (nc + nr - 1) / nr;
@@ -100,6 +104,14 @@ void run(const PackedGemm& pk, const simd::GemmArgs& g, bool parallel) {
       if (split && panels > 1) parallel_for(panels, 1, pack_w);
       else pack_w(0, panels);
       auto rows = [&](int64_t q0, int64_t q1) {
+        if (direct) {
+          for (int64_t q = q0; q < q1; ++q) {
+            const int64_t i0 = q * mc, mi = std::min(mc, n - i0);
+            pk.block_direct(a + i0 * a_rs + pc, a_rs, wbuf, mi, nc, kc, c + i0 * g.ldc + jc,
+                            g.ldc, g.alpha, g.beta, first);
+          }
+          return;
+        }
         T* abuf = static_cast<T*>(a_scratch().get(sizeof(T) * static_cast<size_t>(mc * kc)));
         for (int64_t q = q0; q < q1; ++q) {
           const int64_t i0 = q * mc, mi = std::min(mc, n - i0);

@@ -42,6 +42,10 @@ struct PackedGemm {
   //   otherwise:           C = C + alpha * AW       (the next kc block)
   void (*block)(const void* pa, const void* pw, int64_t mc, int64_t nc, int64_t kc, void* c,
                 int64_t ldc, double alpha, double beta, bool first);
+  // block with A read in place instead of packed: a row-major A (element (i, p) at
+  // a[i * rs + p]), kc <= this->kc. Same bits as pack_a + block.
+  void (*block_direct)(const void* a, int64_t rs, const void* pw, int64_t mc, int64_t nc,
+                       int64_t kc, void* c, int64_t ldc, double alpha, double beta, bool first);
   // Matrix-vector products (g.n == 1 or g.m == 1) and shallow ones (1 <= g.k < 8), unpacked:
   // each output a sum in a fixed order. Returns false (nothing written) for layouts it does
   // not take.

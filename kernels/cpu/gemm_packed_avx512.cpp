@@ -198,6 +198,42 @@ void transpose_copy(const T* src, int64_t sld, int64_t rows, int64_t len, T* dst
   }
 }
 
+// micro_kernel for a full tile (12 rows) read straight from a row-major A (row r of the tile at
+// a + r * rs, contiguous over p): no packed copy of A. The rows are addressed from four bases
+// (rows 0, 3, 6, 9) plus 0, 1 or 2 times rs, which x86 addressing does without extra registers.
+// Same accumulation order as micro_kernel, so the same bits.
+template <class T>
+inline void micro_kernel_direct(int64_t kc, const T* __restrict a, int64_t rs,
+                                const T* __restrict w, T* c, int64_t ldc, int64_t nr, T alpha,
+                                T beta, bool first) {
+  using V = Vec<T>;
+  constexpr int L = V::kLanes;
+  typename V::R acc[kMr][2];
+  for (int r = 0; r < kMr; ++r) acc[r][0] = acc[r][1] = V::zero();
+  for (int r = 0; r < kMr; ++r) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T1);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 2 * L - 1), _MM_HINT_T1);
+  }
+  const T* b0 = a;
+  const T* b3 = a + 3 * rs;
+  const T* b6 = a + 6 * rs;
+  const T* b9 = a + 9 * rs;
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < kc; ++p) {
+    const typename V::R w0 = V::load(w), w1 = V::load(w + L);
+    const T av[kMr] = {b0[p], b0[rs + p], b0[2 * rs + p], b3[p], b3[rs + p], b3[2 * rs + p],
+                       b6[p], b6[rs + p], b6[2 * rs + p], b9[p], b9[rs + p], b9[2 * rs + p]};
+#pragma GCC unroll 12
+    for (int r = 0; r < kMr; ++r) {
+      const typename V::R v = V::set1(av[r]);
+      acc[r][0] = V::fmadd(v, w0, acc[r][0]);
+      acc[r][1] = V::fmadd(v, w1, acc[r][1]);
+    }
+    w += 2 * L;
+  }
+  store_tile<T>(acc, c, ldc, kMr, nr, alpha, beta, first);
+}
+
 template <class T>
 void pack_w(const void* wv, int64_t rs, int64_t cs, int64_t kc, int64_t nc, void* outv) {
   constexpr int nr = kNr<T>;
@@ -417,6 +453,34 @@ bool thin(const simd::GemmArgs& g) {
   return false;
 }
 
+// block for a row-major A read in place (element (i, p) at a[i * rs + p]): full 12-row tiles
+// use micro_kernel_direct, a last partial tile is packed (zero-padded) into a small buffer.
+template <class T>
+void block_direct(const void* av, int64_t rs, const void* pwv, int64_t mc, int64_t nc, int64_t kc,
+                  void* cv, int64_t ldc, double alpha, double beta, bool first) {
+  constexpr int nr = kNr<T>;
+  const T* a = static_cast<const T*>(av);
+  const T* pw = static_cast<const T*>(pwv);
+  T* c = static_cast<T*>(cv);
+  const int64_t full = mc / kMr * kMr;
+  alignas(64) T edge[kMr * 256];
+  const bool has_edge = full < mc && kc <= 256;
+  if (has_edge) transpose_copy<T>(a + full * rs, rs, mc - full, kc, edge, kMr);
+  if (has_edge)
+    for (int64_t r = mc - full; r < kMr; ++r)
+      for (int64_t p = 0; p < kc; ++p) edge[p * kMr + r] = T(0);
+  for (int64_t j0 = 0; j0 < nc; j0 += nr) {
+    const T* wp = pw + j0 * kc;
+    const int64_t nj = imin(nr, nc - j0);
+    for (int64_t i0 = 0; i0 < full; i0 += kMr)
+      micro_kernel_direct<T>(kc, a + i0 * rs, rs, wp, c + i0 * ldc + j0, ldc, nj,
+                             static_cast<T>(alpha), static_cast<T>(beta), first);
+    if (has_edge)
+      micro_kernel<T>(kc, edge, wp, c + full * ldc + j0, ldc, mc - full, nj, static_cast<T>(alpha),
+                      static_cast<T>(beta), first);
+  }
+}
+
 }  // namespace
 
 // Blocks: a kc x nr W panel is 32 KiB (L1 is 48 KiB here), an mc x kc A block 192-384 KiB and
@@ -424,19 +488,19 @@ bool thin(const simd::GemmArgs& g) {
 extern const PackedGemm kPackedAvx512F32 = {"avx512",      kMr,           kNr<float>,
                                             256,           192,           1024,
                                             pack_w<float>, pack_a<float>, block<float>,
-                                            thin<float>};
+                                            block_direct<float>, thin<float>};
 extern const PackedGemm kPackedAvx512F64 = {"avx512",       kMr,            kNr<double>,
                                             256,            192,            512,
                                             pack_w<double>, pack_a<double>, block<double>,
-                                            thin<double>};
+                                            block_direct<double>, thin<double>};
 
 }  // namespace tg::kernels::cpu
 
 #else
 namespace tg::kernels::cpu {
-extern const PackedGemm kPackedAvx512F32 = {nullptr, 0,       0,       0,      0,
-                                            0,       nullptr, nullptr, nullptr, nullptr};
-extern const PackedGemm kPackedAvx512F64 = {nullptr, 0,       0,       0,      0,
-                                            0,       nullptr, nullptr, nullptr, nullptr};
+extern const PackedGemm kPackedAvx512F32 = {nullptr, 0,       0,       0,       0,      0,
+                                            nullptr, nullptr, nullptr, nullptr, nullptr};
+extern const PackedGemm kPackedAvx512F64 = {nullptr, 0,       0,       0,       0,      0,
+                                            nullptr, nullptr, nullptr, nullptr, nullptr};
 }  // namespace tg::kernels::cpu
 #endif
