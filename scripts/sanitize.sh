@@ -63,9 +63,15 @@ case "$kind" in
 esac
 
 scripts/setup-deps.sh
-# Matmul runs Eigen here unless asked otherwise: the sanitizers see into our code and Eigen's
-# templates, not into the uninstrumented OpenBLAS (tests/test_gemm_backend.cpp still runs both).
-export TG_GEMM="${TG_GEMM:-eigen}"
+# Matmul runs our own code here unless asked otherwise, never the uninstrumented OpenBLAS (which
+# tests/test_gemm_backend.cpp still runs): tapegrad's packed kernel where the CPU has AVX-512
+# (as `auto` would pick; measured a little faster than Eigen under ASan), else Eigen.
+gemm_default=eigen
+if grep -qw avx512f /proc/cpuinfo 2>/dev/null && grep -qw avx512dq /proc/cpuinfo &&
+   grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo; then
+  gemm_default=tapegrad
+fi
+export TG_GEMM="${TG_GEMM:-$gemm_default}"
 # -O1: ASan's own docs recommend it (reasonable speed, exact reports); plain Debug (-O0) makes the
 # training tests several times slower. -g1 (line tables only) gives reports file:line, and
 # compiles ~35% faster than -g in the Eigen-heavy kernels (measured on kernels/cpu/gemm.cpp).

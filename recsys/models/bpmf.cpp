@@ -6,6 +6,7 @@
 #include "bpmf.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <numbers>
@@ -190,6 +191,9 @@ void sample_rows(std::vector<double>& rows, int64_t n, const std::vector<double>
                  const Grouped& g, const Hyper& h, double alpha, double mean, int64_t k,
                  uint64_t seed, uint64_t chain, uint64_t sweep, Tag tag) {
   const int64_t dim = k - 1;
+  // A failed Cholesky (non-finite numbers) is reported after the parallel region: an exception
+  // must not leave an OpenMP region.
+  std::atomic<bool> not_pd{false};
   kernels::cpu::parallel_for(n, 16, [&](int64_t s, int64_t e) {
     const auto kk = static_cast<size_t>(k);
     std::vector<double> p(kk * kk), rhs(kk), f(kk);
@@ -207,7 +211,10 @@ void sample_rows(std::vector<double>& rows, int64_t n, const std::vector<double>
           for (int64_t j = 0; j <= i; ++j) p[i * k + j] += fi * f[j];
         }
       }
-      TG_CHECK(cholesky(p.data(), k), "bpmf: a row's posterior precision is not positive definite");
+      if (!cholesky(p.data(), k)) {
+        not_pd.store(true, std::memory_order_relaxed);
+        continue;
+      }
       // x = L^-T (L^-1 rhs + z): the mean P^-1 rhs plus noise of covariance P^-1.
       solve_lower(p.data(), rhs.data(), k);
       Rng rng = stream(seed, chain, sweep, tag, static_cast<uint64_t>(ent));
@@ -216,6 +223,8 @@ void sample_rows(std::vector<double>& rows, int64_t n, const std::vector<double>
       std::copy(rhs.begin(), rhs.end(), rows.begin() + ent * k);
     }
   });
+  TG_CHECK(!not_pd.load(), "bpmf: a row's posterior precision is not positive definite "
+           "(non-finite factors or settings?)");
 }
 
 // mean + p_u . q_i + b_u + b_i for chain rows [p, b].
