@@ -105,9 +105,7 @@ FitReport Als::fit(const Dataset& ds, const Split& split, const TrainConfig& cfg
                    const ProgressFn& progress) {
   NoGradGuard no_grad;
   auto start = std::chrono::steady_clock::now();
-  double sum = 0;
-  for (float r : split.train.rating) sum += r;
-  prepare(ds, cfg, split.train.size() ? static_cast<float>(sum / static_cast<double>(split.train.size())) : 0.f);
+  prepare(ds, cfg, mean_rating(split.train));
   const int64_t sweeps = cfg_.epochs;
   FitReport rep;
   Tensor best_u, best_i;

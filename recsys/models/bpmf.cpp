@@ -384,11 +384,7 @@ FitReport Bpmf::fit(const Dataset& ds, const Split& split, const TrainConfig& cf
                     const ProgressFn& progress) {
   NoGradGuard no_grad;
   auto start = std::chrono::steady_clock::now();
-  double sum = 0;
-  for (float r : split.train.rating) sum += r;
-  prepare(
-      ds, cfg,
-      split.train.size() ? static_cast<float>(sum / static_cast<double>(split.train.size())) : 0.f);
+  prepare(ds, cfg, mean_rating(split.train));
   for (const Interactions* part : {&split.train, &split.valid})
     for (size_t r = 0; r < part->size(); ++r)
       TG_CHECK(part->user[r] >= 0 && part->user[r] < num_users_ && part->item[r] >= 0 &&

@@ -1,5 +1,5 @@
-// recsys/models/grouped.h — ratings grouped by user or by item (CSR), for the closed-form
-// solvers (ALS, BPMF) that visit one entity's ratings at a time.
+// recsys/models/grouped.h — ratings grouped by user or by item (CSR), and the mean rating, for
+// the closed-form solvers (ALS, BPMF) that visit one entity's ratings at a time.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +32,13 @@ inline Grouped group_by(const Interactions& d, bool by_user, int64_t n) {
     g.rating[pos] = d.rating[r];
   }
   return g;
+}
+
+// The mean rating (summed in double), 0 for no ratings.
+inline float mean_rating(const Interactions& d) {
+  double sum = 0;
+  for (float r : d.rating) sum += r;
+  return d.size() ? static_cast<float>(sum / static_cast<double>(d.size())) : 0.f;
 }
 
 }  // namespace tg::recsys
