@@ -17,31 +17,23 @@
 
 namespace {
 
-// Switches to OpenBLAS; false (with a visible message) when it cannot be loaded here.
-bool use_openblas() {
+// Switches to `backend`; false (with a visible "SKIPPED" message) when it is not usable here,
+// unless the environment variable `require` is "1", where that fails the test.
+bool use_backend(const char* backend, const char* require, const char* what) {
   try {
-    tg::set_gemm_backend("openblas");
+    tg::set_gemm_backend(backend);
     return true;
   } catch (const tg::Error& e) {
-    const char* req = std::getenv("TG_REQUIRE_OPENBLAS");
-    if (req && std::string(req) == "1") FAIL("TG_REQUIRE_OPENBLAS=1 but: " << e.what());
-    MESSAGE("SKIPPED: OpenBLAS is not available here: " << e.what());
+    const char* req = std::getenv(require);
+    const std::string why = e.what();
+    if (req && std::string(req) == "1") FAIL(std::string(require) << "=1 but: " << why);
+    MESSAGE("SKIPPED: " << std::string(what) << " is not available here: " << why);
     return false;
   }
 }
 
-// Switches to tapegrad's packed kernel; false (with a visible message) without AVX-512.
-bool use_packed() {
-  try {
-    tg::set_gemm_backend("tapegrad");
-    return true;
-  } catch (const tg::Error& e) {
-    const char* req = std::getenv("TG_REQUIRE_AVX512");
-    if (req && std::string(req) == "1") FAIL("TG_REQUIRE_AVX512=1 but: " << e.what());
-    MESSAGE("SKIPPED: the packed GEMM is not available here: " << e.what());
-    return false;
-  }
-}
+bool use_openblas() { return use_backend("openblas", "TG_REQUIRE_OPENBLAS", "OpenBLAS"); }
+bool use_packed() { return use_backend("tapegrad", "TG_REQUIRE_AVX512", "the packed GEMM"); }
 
 struct Case {
   const char* name;
