@@ -90,7 +90,7 @@ void run(const PackedGemm& pk, const simd::GemmArgs& g, bool parallel) {
   // A row-major A is read in place when W has at most two panels: then each A value is used by
   // at most 64 (float) columns, and packing A costs a third of the product ([256,64]x[64,32]:
   // 0.61x OpenBLAS packed, 0.93x in place); wider products keep the packed, L1-friendly copy.
-  const bool direct = a_cs == 1 && pk.kc <= 256 && m <= 2 * nr;
+  const bool direct = a_cs == 1 && m <= 2 * nr;
   for (int64_t jc = 0; jc < m; jc += pk.nc) {
     const int64_t nc = std::min(pk.nc, m - jc);
     const int64_t panels = (nc + nr - 1) / nr;
