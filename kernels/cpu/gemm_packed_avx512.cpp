@@ -194,6 +194,20 @@ void transpose_copy(const T* src, int64_t sld, int64_t rows, int64_t len, T* dst
       for (int64_t p = len4; p < len; ++p)
         for (int64_t q = 0; q < 4; ++q) dst[p * dld + r + q] = s0[q * sld + p];
     }
+    for (; r + 2 <= rows; r += 2) {  // two rows (MR = 14 = 3 x 4 + 2): pairs of 64-bit stores
+      const T* s0 = src + r * sld;
+      for (int64_t p = 0; p < len4; p += 4) {
+        const __m128 x0 = _mm_loadu_ps(s0 + p), x1 = _mm_loadu_ps(s0 + sld + p);
+        const __m128 lo = _mm_unpacklo_ps(x0, x1), hi = _mm_unpackhi_ps(x0, x1);
+        T* d = dst + p * dld + r;
+        _mm_storel_pi(reinterpret_cast<__m64*>(d), lo);
+        _mm_storeh_pi(reinterpret_cast<__m64*>(d + dld), lo);
+        _mm_storel_pi(reinterpret_cast<__m64*>(d + 2 * dld), hi);
+        _mm_storeh_pi(reinterpret_cast<__m64*>(d + 3 * dld), hi);
+      }
+      for (int64_t p = len4; p < len; ++p)
+        for (int64_t q = 0; q < 2; ++q) dst[p * dld + r + q] = s0[q * sld + p];
+    }
   }
   for (; r < rows; ++r) {
     const T* sr = src + r * sld;
