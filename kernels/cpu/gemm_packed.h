@@ -4,14 +4,14 @@
 //
 //   for each column block jc of W (nc columns):
 //     for each depth block pc (kc):
-//       pack W[pc:pc+kc, jc:jc+nc] into nr-wide panels            (shared by all threads)
+//       pack W[pc:pc+kc, jc:jc+nc] into nr-wide panels            (shared by all threads, L2)
 //       for each row block ic of A (mc rows), in parallel:
-//         pack A[ic:ic+mc, pc:pc+kc] into mr-tall panels          (per thread, stays in L2)
-//         for each nr panel of W, for each mr panel of A:
+//         pack A[ic:ic+mc, pc:pc+kc] into mr-tall panels          (per thread)
+//         for each mr panel of A (stays in L1), for each nr panel of W (streams from L2):
 //           micro-kernel: an mr x nr tile of C in registers, kc rank-1 updates
 //
 // gemm_packed_avx512.cpp holds the micro-kernel and the packing loops (AVX-512, float and double:
-// a 12 x 32 float tile is 24 zmm accumulators); gemm_packed.cpp the loops above and the threads.
+// a 14 x 32 float tile is 28 zmm accumulators); gemm_packed.cpp the loops above and the threads.
 //
 // Every element of C is summed the same way wherever its row falls: a sequential FMA chain over
 // each kc block (from zero), each block added into C in order. So a product split into row blocks
@@ -29,7 +29,7 @@ namespace tg::kernels::cpu {
 struct PackedGemm {
   const char* name;       // "avx512", or null where the CPU or compiler lacks it
   int mr, nr;             // register tile of C
-  int64_t kc, mc, nc;     // cache blocks (elements): kc x nr W panel in L1, mc x kc A block in L2
+  int64_t kc, mc, nc;     // cache blocks (elements): mr x kc A panel in L1, kc x nc W block in L2
   // Packs W[kc, nc], element (p, j) at w[p * rs + j * cs], into ceil(nc / nr) panels of kc x nr
   // (row p of a panel: nr consecutive values), zero-padded on the right.
   void (*pack_w)(const void* w, int64_t rs, int64_t cs, int64_t kc, int64_t nc, void* out);
