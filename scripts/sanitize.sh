@@ -64,11 +64,10 @@ esac
 
 scripts/setup-deps.sh
 # Matmul runs our own code here unless asked otherwise, never the uninstrumented OpenBLAS (which
-# tests/test_gemm_backend.cpp still runs): tapegrad's packed kernel where the CPU has AVX-512
-# (as `auto` would pick; measured a little faster than Eigen under ASan), else Eigen.
+# tests/test_gemm_backend.cpp still runs): tapegrad's packed kernel where the CPU has AVX2+FMA
+# or AVX-512 (as `auto` would pick; measured a little faster than Eigen under ASan), else Eigen.
 gemm_default=eigen
-if grep -qw avx512f /proc/cpuinfo 2>/dev/null && grep -qw avx512dq /proc/cpuinfo &&
-   grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo; then
+if grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo; then
   gemm_default=tapegrad
 fi
 export TG_GEMM="${TG_GEMM:-$gemm_default}"

@@ -141,7 +141,7 @@ std::string describe_openblas(const OpenBlas& ob) {
 GemmBackend resolve_locked(const std::string& name, const std::string& who) {
   const bool packed = packed_gemm_kernels(false) && packed_gemm_kernels(true);
   if (name == "tapegrad") {
-    TG_CHECK(packed, who, ": tapegrad's packed GEMM needs AVX-512 F/DQ/BW/VL (this CPU, or the ",
+    TG_CHECK(packed, who, ": tapegrad's packed GEMM needs AVX2+FMA or AVX-512 (this CPU, or the ",
              "TG_CPU_ISA cap, gives '", simd::kernels().name, "'); use auto, eigen or openblas");
     g_reason = who + " chose tapegrad";
     return GemmBackend::Packed;
@@ -160,7 +160,7 @@ GemmBackend resolve_locked(const std::string& name, const std::string& who) {
   TG_CHECK(name == "auto", who, ": unknown GEMM backend '", name,
            "' (expected auto, tapegrad, eigen or openblas)");
   if (packed) {
-    g_reason = "auto: AVX-512";
+    g_reason = std::string("auto: ") + packed_gemm_kernels(false)->name;
     return GemmBackend::Packed;
   }
   const OpenBlas& ob = openblas();
@@ -235,7 +235,7 @@ std::string gemm_backend() {
   std::lock_guard<std::mutex> lock(g_mutex);
   const std::string name = b == GemmBackend::OpenBlas ? "openblas"
                            : b == GemmBackend::Packed
-                               ? "tapegrad (avx512)"
+                               ? std::string("tapegrad (") + packed_gemm_kernels(false)->name + ")"
                                : std::string("eigen (") + simd::kernels().name + ")";
   return name + "; " + g_reason;
 }

@@ -132,9 +132,11 @@ void run(const PackedGemm& pk, const simd::GemmArgs& g, bool parallel) {
 }  // namespace
 
 const PackedGemm* packed_gemm_kernels(bool is_double) {
-  static const bool avx512 = std::string_view(simd::kernels().name) == "avx512";
-  const PackedGemm& pk = is_double ? kPackedAvx512F64 : kPackedAvx512F32;
-  return avx512 && pk.name ? &pk : nullptr;
+  static const std::string_view isa = simd::kernels().name;
+  const PackedGemm* pk = nullptr;
+  if (isa == "avx512") pk = is_double ? &kPackedAvx512F64 : &kPackedAvx512F32;
+  else if (isa == "avx2") pk = is_double ? &kPackedAvx2F64 : &kPackedAvx2F32;
+  return pk && pk->name ? pk : nullptr;
 }
 
 bool packed_gemm_suits(int64_t n, int64_t k, int64_t m) {

@@ -10,8 +10,10 @@
 //         for each mr panel of A (stays in L1), for each nr panel of W (streams from L2):
 //           micro-kernel: an mr x nr tile of C in registers, kc rank-1 updates
 //
-// gemm_packed_avx512.cpp holds the micro-kernel and the packing loops (AVX-512, float and double:
-// a 14 x 32 float tile is 28 zmm accumulators); gemm_packed.cpp the loops above and the threads.
+// gemm_packed_impl.h holds the micro-kernel and the packing loops, written once over a vector
+// type; gemm_packed_avx512.cpp (a 14 x 32 float tile: 28 zmm accumulators) and
+// gemm_packed_avx2.cpp (6 x 16: 12 ymm) instantiate them; gemm_packed.cpp has the loops above
+// and the threads.
 //
 // Every element of C is summed the same way wherever its row falls: a sequential FMA chain over
 // each kc block (from zero), each block added into C in order. So a product split into row blocks
@@ -54,8 +56,11 @@ struct PackedGemm {
 
 extern const PackedGemm kPackedAvx512F32;
 extern const PackedGemm kPackedAvx512F64;
+extern const PackedGemm kPackedAvx2F32;
+extern const PackedGemm kPackedAvx2F64;
 
-// The packed kernel for this CPU and dtype, or null (no AVX-512, or TG_CPU_ISA caps it lower).
+// The packed kernel for this CPU and dtype: the AVX-512 or AVX2 table as simd::kernels() picked
+// the ISA (TG_CPU_ISA can cap it), or null on CPUs with neither.
 const PackedGemm* packed_gemm_kernels(bool is_double);
 
 // Whether the packed kernel takes this shape: smaller products (a few rows, columns or depth,
