@@ -98,9 +98,7 @@ extern const PackedGemm kPackedAvx2F64 = make_packed<double, 6, 2, 256, 120, 192
 
 #else
 namespace tg::kernels::cpu {
-extern const PackedGemm kPackedAvx2F32 = {nullptr, 0,       0,       0,       0,      0,
-                                          nullptr, nullptr, nullptr, nullptr, nullptr};
-extern const PackedGemm kPackedAvx2F64 = {nullptr, 0,       0,       0,       0,      0,
-                                          nullptr, nullptr, nullptr, nullptr, nullptr};
+extern const PackedGemm kPackedAvx2F32 = {};  // name null: not available in this build
+extern const PackedGemm kPackedAvx2F64 = {};
 }  // namespace tg::kernels::cpu
 #endif

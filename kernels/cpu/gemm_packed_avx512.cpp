@@ -109,9 +109,7 @@ extern const PackedGemm kPackedAvx512F64 = make_packed<double, 14, 2, 256, 196, 
 
 #else
 namespace tg::kernels::cpu {
-extern const PackedGemm kPackedAvx512F32 = {nullptr, 0,       0,       0,       0,      0,
-                                            nullptr, nullptr, nullptr, nullptr, nullptr};
-extern const PackedGemm kPackedAvx512F64 = {nullptr, 0,       0,       0,       0,      0,
-                                            nullptr, nullptr, nullptr, nullptr, nullptr};
+extern const PackedGemm kPackedAvx512F32 = {};  // name null: not available in this build
+extern const PackedGemm kPackedAvx512F64 = {};
 }  // namespace tg::kernels::cpu
 #endif
