@@ -2,13 +2,15 @@
 //
 // Three backends:
 //   tapegrad  tapegrad's own packed-panel kernel (gemm_packed.h), float and double, on CPUs with
-//             AVX-512; products too small for it (a few rows, columns or depth) run in Eigen.
+//             AVX-512 or AVX2+FMA; products too small for it (a few rows, columns or depth) run
+//             in Eigen.
 //   eigen     Eigen's GEMM, built in (the ISA-dispatched copy of simd.h). Always there.
 //   openblas  OpenBLAS's cblas_sgemm/cblas_dgemm, loaded at run time with dlopen (never linked,
 //             so building needs no BLAS). Debian's libopenblas0-pthread provides libopenblas.so.0.
 // The choice comes from tg::set_gemm_backend, else from TG_GEMM=auto|tapegrad|eigen|openblas at
-// first use (default auto: tapegrad where the CPU has AVX-512, else OpenBLAS when it loads with
-// optimised kernels for this CPU, else Eigen; OpenBLAS is then not loaded at all).
+// first use (default auto: tapegrad where the CPU has AVX-512 or AVX2+FMA, else OpenBLAS when it
+// loads with optimised kernels for this CPU, else Eigen; where tapegrad runs, OpenBLAS is not
+// loaded at all).
 //
 // Loading OpenBLAS: Debian's OpenBLAS 0.3.21 does not recognise some recent CPUs (e.g. Intel
 // family 6 model 207) and silently picks its generic "Prescott" kernels, 5-8x slower. So, unless
