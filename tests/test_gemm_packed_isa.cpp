@@ -129,7 +129,7 @@ void check_dtype(const std::vector<Table>& tabs, double tol) {
 
 }  // namespace
 
-TEST_CASE("gemm packed ISA tables: each matches a long double reference; AVX2 and AVX-512 agree bitwise") {
+TEST_CASE("gemm packed ISA tables: each matches a long double reference, and AVX2 and AVX-512 agree bitwise") {
   const std::vector<Table> tabs = tables();
   if (tabs.empty()) return;
   check_dtype<float>(tabs, 2e-6);
