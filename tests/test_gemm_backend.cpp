@@ -222,6 +222,32 @@ TEST_CASE("gemm backend: the packed kernel's bits do not depend on column splits
   tg::set_gemm_backend("auto");
 }
 
+TEST_CASE("gemm backend: packed batched products run in parallel over the batch equal each product alone") {
+  if (!use_packed()) return;
+  // Small products (under 2^21 multiply-adds) of a batch run one per thread (gemm.cpp), each
+  // inside that parallel region: the packed kernel must then run serially, never share out its
+  // own loops with the batch's threads.
+  tg::Generator gen(13);
+  const int before = tg::get_num_threads();
+  tg::set_num_threads(2);
+  for (tg::DType dtype : {tg::kFloat32, tg::kFloat64}) {
+    const std::string dtype_str = tg::dtype_name(dtype);
+    CAPTURE(dtype_str);
+    for (int64_t batch : {2, 3, 5}) {
+      CAPTURE(batch);
+      tg::Tensor a = tg::randn({batch, 70, 90}, &gen, dtype);
+      tg::Tensor b = tg::randn({batch, 90, 100}, &gen, dtype);
+      tg::Tensor all = tg::matmul(a, b);
+      for (int64_t i = 0; i < batch; ++i) {
+        CAPTURE(i);
+        CHECK(tg::equal(all.select(0, i), tg::matmul(a.select(0, i), b.select(0, i))));
+      }
+    }
+  }
+  tg::set_num_threads(before);
+  tg::set_gemm_backend("auto");
+}
+
 TEST_CASE("gemm backend: OpenBLAS results are bitwise equal at 1 and 2 threads, and differentiable") {
   if (!use_openblas()) return;
   tg::Generator gen(7);

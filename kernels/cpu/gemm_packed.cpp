@@ -97,47 +97,55 @@ void run(const PackedGemm& pk, const simd::GemmArgs& g, bool parallel) {
   const bool direct = a_cs == 1 && m <= 2 * nr;
   // All depth and column blocks in one parallel region: packing W and the row blocks are
   // worksharing loops, each ending in a barrier, instead of two parallel regions per block (at
-  // n = 256 on 2 threads the W-packing region alone was ~10% of the product). Outside a
-  // parallel region (split false, or no OpenMP) the same loops run on the calling thread.
-  auto all_blocks = [&]() {
+  // n = 256 on 2 threads the W-packing region alone was ~10% of the product). Without `split`
+  // the same loops run plainly on the calling thread. They must not be orphaned worksharing
+  // loops then: packed_gemm may be called inside someone else's parallel region (one product
+  // per thread over a batch, gemm.cpp), whose threads would take them as shared work.
+  auto pack_panel = [&](int64_t jc, int64_t nc, int64_t pc, int64_t kc, int64_t q) {
+    pk.pack_w(w + pc * w_rs + (jc + q * nr) * w_cs, w_rs, w_cs, kc, std::min(nc - q * nr, nr),
+              wbuf + q * nr * kc);
+  };
+  auto row_block = [&](int64_t jc, int64_t nc, int64_t pc, int64_t kc, int64_t q) {
+    const int64_t i0 = block_rows(q), mi = block_rows(q + 1) - i0;
+    T* ci = c + i0 * g.ldc + jc;
+    const bool first = pc == 0;
+    if (direct) {
+      pk.block_direct(a + i0 * a_rs + pc, a_rs, wbuf, mi, nc, kc, ci, g.ldc, g.alpha, g.beta,
+                      first);
+      return;
+    }
+    T* abuf = static_cast<T*>(a_scratch().get(sizeof(T) * static_cast<size_t>(mc * kc)));
+    pk.pack_a(a + i0 * a_rs + pc * a_cs, a_rs, a_cs, mi, kc, abuf);
+    pk.block(abuf, wbuf, mi, nc, kc, ci, g.ldc, g.alpha, g.beta, first);
+  };
+  auto all_blocks = [&](bool team) {
     for (int64_t jc = 0; jc < m; jc += pk.nc) {
       const int64_t nc = std::min(pk.nc, m - jc);
       const int64_t panels = (nc + nr - 1) / nr;
       for (int64_t pc = 0; pc < k; pc += pk.kc) {
         const int64_t kc = std::min(pk.kc, k - pc);
-        const bool first = pc == 0;
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-        for (int64_t q = 0; q < panels; ++q)
-          pk.pack_w(w + pc * w_rs + (jc + q * nr) * w_cs, w_rs, w_cs, kc,
-                    std::min(nc - q * nr, nr), wbuf + q * nr * kc);
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-        for (int64_t q = 0; q < blocks; ++q) {
-          const int64_t i0 = block_rows(q), mi = block_rows(q + 1) - i0;
-          T* ci = c + i0 * g.ldc + jc;
-          if (direct) {
-            pk.block_direct(a + i0 * a_rs + pc, a_rs, wbuf, mi, nc, kc, ci, g.ldc, g.alpha,
-                            g.beta, first);
-          } else {
-            T* abuf = static_cast<T*>(a_scratch().get(sizeof(T) * static_cast<size_t>(mc * kc)));
-            pk.pack_a(a + i0 * a_rs + pc * a_cs, a_rs, a_cs, mi, kc, abuf);
-            pk.block(abuf, wbuf, mi, nc, kc, ci, g.ldc, g.alpha, g.beta, first);
-          }
+        if (!team) {
+          for (int64_t q = 0; q < panels; ++q) pack_panel(jc, nc, pc, kc, q);
+          for (int64_t q = 0; q < blocks; ++q) row_block(jc, nc, pc, kc, q);
+          continue;
         }
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+        for (int64_t q = 0; q < panels; ++q) pack_panel(jc, nc, pc, kc, q);
+#pragma omp for schedule(static)
+        for (int64_t q = 0; q < blocks; ++q) row_block(jc, nc, pc, kc, q);
+#endif
       }
     }
   };
 #ifdef _OPENMP
   if (split) {
 #pragma omp parallel num_threads(threads)
-    all_blocks();
+    all_blocks(true);
     return;
   }
 #endif
-  all_blocks();
+  all_blocks(false);
 }
 
 }  // namespace
