@@ -144,6 +144,8 @@ void run(const PackedGemm& pk, const simd::GemmArgs& g, bool parallel) {
     all_blocks(true);
     return;
   }
+#else
+  (void)split;  // no threads without OpenMP (the ThreadSanitizer build)
 #endif
   all_blocks(false);
 }
