@@ -7,7 +7,7 @@
 # see different load. Bench only: PyTorch is never needed to build or test tapegrad.
 #
 # Usage: scripts/bench-gemm-inprocess.sh [--threads "1 2"] [--rounds 21] [--build-dir build]
-#          [--venv .venv-bench] [--json]
+#          [--venv .venv-bench] [--shapes NxKxM,...] [--json]
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,6 +23,7 @@ while [[ $# -gt 0 ]]; do
     --build-dir) build="$2"; shift 2 ;;
     --venv) venv="$2"; shift 2 ;;
     --json) extra+=(--json); shift ;;
+    --shapes) extra+=(--shapes "$2"); shift 2 ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "bench-gemm-inprocess: unknown option $1" >&2; exit 2 ;;
   esac

@@ -222,6 +222,43 @@ TEST_CASE("gemm backend: the packed kernel's bits do not depend on column splits
   tg::set_gemm_backend("auto");
 }
 
+TEST_CASE("gemm backend: the packed kernel's bits do not depend on W being read in place or packed") {
+  if (!use_packed()) return;
+  // A small row-major W (one depth block, at most 256 KiB, rows at most 2 KiB apart) is read in
+  // place, its last partial panel packed; the same W as a column-major view is always packed.
+  // Both must sum each element in the same order, at 1 and 2 threads.
+  tg::Generator gen(14);
+  const int before = tg::get_num_threads();
+  struct Shape {
+    int64_t n, k, m;
+  };
+  for (tg::DType dtype : {tg::kFloat32, tg::kFloat64}) {
+    const std::string dtype_str = tg::dtype_name(dtype);
+    CAPTURE(dtype_str);
+    // Edges (m not a multiple of the panel width), A read in place (m <= 2 panels) or packed,
+    // enough work for the threaded path (256^3), and a depth past one block (packed both ways).
+    for (const Shape& s : {Shape{101, 200, 150}, Shape{101, 230, 50}, Shape{256, 256, 256},
+                           Shape{45, 120, 17}, Shape{300, 100, 64}, Shape{60, 300, 40}}) {
+      CAPTURE(s.n);
+      CAPTURE(s.k);
+      CAPTURE(s.m);
+      tg::Tensor a = tg::randn({s.n, s.k}, &gen, dtype), b = tg::randn({s.k, s.m}, &gen, dtype);
+      tg::Tensor b_cols = b.t().contiguous().t();  // the same values, column-major
+      // A row-major W with a leading dimension past its width (a column slice).
+      tg::Tensor wide = tg::randn({s.k, s.m + 9}, &gen, dtype);
+      tg::Tensor b_slice = wide.narrow(1, 4, s.m);
+      for (int threads : {1, 2}) {
+        CAPTURE(threads);
+        tg::set_num_threads(threads);
+        CHECK(tg::equal(tg::matmul(a, b), tg::matmul(a, b_cols)));
+        CHECK(tg::equal(tg::matmul(a, b_slice), tg::matmul(a, b_slice.contiguous().t().contiguous().t())));
+      }
+    }
+  }
+  tg::set_num_threads(before);
+  tg::set_gemm_backend("auto");
+}
+
 TEST_CASE("gemm backend: packed batched products run in parallel over the batch equal each product alone") {
   if (!use_packed()) return;
   // Small products (under 2^21 multiply-adds) of a batch run one per thread (gemm.cpp), each

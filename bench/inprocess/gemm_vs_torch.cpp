@@ -42,13 +42,31 @@ struct Shape {
 int main(int argc, char** argv) {
   int threads = 1, rounds = 21;
   bool json = false;
+  std::vector<Shape> shapes = {{256, 256, 256},   {512, 512, 512}, {1024, 1024, 1024},
+                               {2048, 2048, 2048}, {1024, 128, 64}, {256, 64, 32}};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
     else if (a == "--rounds" && i + 1 < argc) rounds = std::atoi(argv[++i]);
     else if (a == "--json") json = true;
-    else {
-      std::fprintf(stderr, "usage: %s [--threads N] [--rounds R] [--json]\n", argv[0]);
+    else if (a == "--shapes" && i + 1 < argc) {
+      shapes.clear();  // "NxKxM,NxKxM,...": C[N, M] = A[N, K] B[K, M]
+      for (const char* p = argv[++i]; *p;) {
+        Shape s{};
+        int used = 0;
+        if (std::sscanf(p, "%ldx%ldx%ld%n", &s.n, &s.k, &s.m, &used) != 3 || s.n < 1 || s.k < 1 ||
+            s.m < 1) {
+          std::fprintf(stderr, "gemm_vs_torch: bad --shapes entry at '%s' (want NxKxM,...)\n", p);
+          return 2;
+        }
+        shapes.push_back(s);
+        p += used;
+        if (*p == ',') ++p;
+      }
+    } else {
+      std::fprintf(stderr,
+                   "usage: %s [--threads N] [--rounds R] [--shapes NxKxM,...] [--json]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -62,8 +80,6 @@ int main(int argc, char** argv) {
               "float32\n",
               tg::gemm_backend().c_str(), at::globalContext().hasMKL() ? "yes" : "no", threads,
               rounds);
-  const std::vector<Shape> shapes = {{256, 256, 256},   {512, 512, 512}, {1024, 1024, 1024},
-                                     {2048, 2048, 2048}, {1024, 128, 64}, {256, 64, 32}};
   for (const Shape& s : shapes) {
     tg::Generator gen(1);
     const tg::Tensor a = tg::randn({s.n, s.k}, &gen), b = tg::randn({s.k, s.m}, &gen);

@@ -4,7 +4,9 @@
 //
 //   for each column block jc of W (nc columns):
 //     for each depth block pc (kc):
-//       pack W[pc:pc+kc, jc:jc+nc] into nr-wide panels            (shared by all threads, L2)
+//       pack W[pc:pc+kc, jc:jc+nc] into nr-wide panels            (shared by all threads, L2;
+//                                                                 a small row-major W is read
+//                                                                 in place instead)
 //       for each row block ic of A (mc rows), in parallel:
 //         pack A[ic:ic+mc, pc:pc+kc] into mr-tall panels          (per thread)
 //         for each mr panel of A (stays in L1), for each nr panel of W (streams from L2):
@@ -27,6 +29,18 @@
 
 namespace tg::kernels::cpu {
 
+// The W operand of PackedGemm::block: nr-wide panels of kc rows, panel q (columns q * nr ...)
+// at w + q * panel_stride and its row p at + p * row_stride (elements). Packed by pack_w:
+// panel_stride = kc * nr, row_stride = nr. A row-major W read in place: panel_stride = nr,
+// row_stride = W's leading dimension, and a last partial panel (columns from edge_j0 on, which
+// a full-width read would overrun) packed at `edge`. The products are the same bits either way.
+struct WPanels {
+  const void* w;
+  int64_t panel_stride, row_stride;
+  const void* edge;  // the packed last panel when edge_j0 < nc, else unused
+  int64_t edge_j0;   // the first column of `edge` (a multiple of nr), or >= nc for none
+};
+
 // One dtype's kernel pieces (plain types only, see simd.h on ISA translation units).
 struct PackedGemm {
   const char* name;       // "avx512", or null where the CPU or compiler lacks it
@@ -38,16 +52,17 @@ struct PackedGemm {
   // Packs A[mc, kc], element (i, p) at a[i * rs + p * cs], into ceil(mc / mr) panels of mr x kc
   // (column p of a panel: mr consecutive values), zero-padded at the bottom.
   void (*pack_a)(const void* a, int64_t rs, int64_t cs, int64_t mc, int64_t kc, void* out);
-  // C[mc, nc] (row-major, ldc) from packed A [mc, kc] and packed W [kc, nc]:
+  // C[mc, nc] (row-major, ldc) from packed A [mc, kc] and W's panels (WPanels below):
   //   first && beta == 0:  C = alpha * AW          (C is not read: it may hold garbage)
   //   first:               C = beta * C + alpha * AW
   //   otherwise:           C = C + alpha * AW       (the next kc block)
-  void (*block)(const void* pa, const void* pw, int64_t mc, int64_t nc, int64_t kc, void* c,
-                int64_t ldc, double alpha, double beta, bool first);
+  void (*block)(const void* pa, const WPanels& w, int64_t mc, int64_t nc, int64_t kc,
+                void* c, int64_t ldc, double alpha, double beta, bool first);
   // block with A read in place instead of packed: a row-major A (element (i, p) at
   // a[i * rs + p]), kc <= this->kc. Same bits as pack_a + block.
-  void (*block_direct)(const void* a, int64_t rs, const void* pw, int64_t mc, int64_t nc,
-                       int64_t kc, void* c, int64_t ldc, double alpha, double beta, bool first);
+  void (*block_direct)(const void* a, int64_t rs, const WPanels& w, int64_t mc,
+                       int64_t nc, int64_t kc, void* c, int64_t ldc, double alpha, double beta,
+                       bool first);
   // Matrix-vector products (g.n == 1 or g.m == 1) and shallow ones (1 <= g.k < 8), unpacked:
   // each output a sum in a fixed order. Returns false (nothing written) for layouts it does
   // not take.

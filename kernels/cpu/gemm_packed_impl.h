@@ -72,14 +72,16 @@ inline void prefetch_c(const T* c, int64_t ldc, int64_t mr) {
 }
 
 // One mr x nr tile: kc rank-1 updates from an A panel (MR values per step) and a W panel (NR
-// values per step). Each accumulator is one sequential FMA chain over p, starting from zero.
-// The A panel stays in L1 while W panels stream in from L2 (see block), so W is prefetched
-// 16 steps ahead; past the panel's end that is the start of the next one, which comes next.
+// values per step, row p at w + p * ws: ws = NR for a packed panel). Each accumulator is one
+// sequential FMA chain over p, starting from zero. The A panel stays in L1 while W panels
+// stream in from L2 (see block), so W is prefetched 16 steps ahead; past a packed panel's end
+// that is the start of the next one, which comes next.
 template <class T, int MR, int NV>
-inline void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict w, T* c,
-                         int64_t ldc, int64_t mr, int64_t nr, T alpha, T beta, bool first) {
+inline void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict w, int64_t ws,
+                         T* c, int64_t ldc, int64_t mr, int64_t nr, T alpha, T beta, bool first) {
   using V = Vec<T>;
   constexpr int L = V::kLanes;
+  constexpr int kRowBytes = NV * L * static_cast<int>(sizeof(T));
   typename V::R acc[MR][NV];
   for (int r = 0; r < MR; ++r)
     for (int q = 0; q < NV; ++q) acc[r][q] = V::zero();
@@ -87,18 +89,30 @@ inline void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict 
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
     typename V::R wv[NV];
-    for (int q = 0; q < NV; ++q) wv[q] = V::load(w + q * L);
-    for (int b = 0; b < NV * L * static_cast<int>(sizeof(T)); b += 64)  // 64-byte lines
-      _mm_prefetch(reinterpret_cast<const char*>(w + 16 * NV * L) + b, _MM_HINT_T0);
+    for (int q = 0; q < NV; ++q) wv[q] = V::loadu(w + q * L);
+    for (int b = 0; b < kRowBytes; b += 64)  // 64-byte lines
+      _mm_prefetch(reinterpret_cast<const char*>(w + 16 * ws) + b, _MM_HINT_T0);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
       const typename V::R av = V::set1(a[r]);
       for (int q = 0; q < NV; ++q) acc[r][q] = V::fmadd(av, wv[q], acc[r][q]);
     }
     a += MR;
-    w += NV * L;
+    w += ws;
   }
   store_tile<T, MR, NV>(acc, c, ldc, mr, nr, alpha, beta, first);
+}
+
+// The W panel of columns j0 ... as (pointer, row stride) from a WPanels (gemm_packed.h).
+template <class T, int NV>
+inline const T* w_panel(const WPanels& wp, int64_t j0, int64_t kc, int64_t& ws) {
+  constexpr int nr = nr_of<T, NV>;
+  if (j0 >= wp.edge_j0) {
+    ws = nr;
+    return static_cast<const T*>(wp.edge) + (j0 - wp.edge_j0) * kc;
+  }
+  ws = wp.row_stride;
+  return static_cast<const T*>(wp.w) + j0 / nr * wp.panel_stride;
 }
 
 // dst[p * dld + r] = src[r * sld + p] for r < rows, p < len: the transposing copy both packers
@@ -151,8 +165,8 @@ void transpose_copy(const T* src, int64_t sld, int64_t rows, int64_t len, T* dst
 // Same accumulation order as micro_kernel, so the same bits.
 template <class T, int MR, int NV>
 inline void micro_kernel_direct(int64_t kc, const T* __restrict a, int64_t rs,
-                                const T* __restrict w, T* c, int64_t ldc, int64_t nr, T alpha,
-                                T beta, bool first) {
+                                const T* __restrict w, int64_t ws, T* c, int64_t ldc, int64_t nr,
+                                T alpha, T beta, bool first) {
   using V = Vec<T>;
   constexpr int L = V::kLanes;
   constexpr int kBases = (MR + 2) / 3;
@@ -165,7 +179,7 @@ inline void micro_kernel_direct(int64_t kc, const T* __restrict a, int64_t rs,
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
     typename V::R wv[NV];
-    for (int q = 0; q < NV; ++q) wv[q] = V::load(w + q * L);
+    for (int q = 0; q < NV; ++q) wv[q] = V::loadu(w + q * L);
     T av[MR];
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) av[r] = base[r / 3][(r % 3) * rs + p];
@@ -174,7 +188,7 @@ inline void micro_kernel_direct(int64_t kc, const T* __restrict a, int64_t rs,
       const typename V::R v = V::set1(av[r]);
       for (int q = 0; q < NV; ++q) acc[r][q] = V::fmadd(v, wv[q], acc[r][q]);
     }
-    w += NV * L;
+    w += ws;
   }
   store_tile<T, MR, NV>(acc, c, ldc, MR, nr, alpha, beta, first);
 }
@@ -240,17 +254,19 @@ void pack_a(const void* av, int64_t rs, int64_t cs, int64_t mc, int64_t kc, void
 // other order (W panel in L1, A panels streaming; session 6) in one process with MKL, 1 thread,
 // medians of 25-41 rounds: the same at n <= 1024 and 0.80x -> 0.88x MKL at n = 2048.
 template <class T, int MR, int NV>
-void block(const void* pav, const void* pwv, int64_t mc, int64_t nc, int64_t kc, void* cv,
+void block(const void* pav, const WPanels& wp, int64_t mc, int64_t nc, int64_t kc, void* cv,
            int64_t ldc, double alpha, double beta, bool first) {
   constexpr int nr = nr_of<T, NV>;
   const T* pa = static_cast<const T*>(pav);
-  const T* pw = static_cast<const T*>(pwv);
   T* c = static_cast<T*>(cv);
   for (int64_t i0 = 0; i0 < mc; i0 += MR)
-    for (int64_t j0 = 0; j0 < nc; j0 += nr)
-      micro_kernel<T, MR, NV>(kc, pa + i0 * kc, pw + j0 * kc, c + i0 * ldc + j0, ldc,
+    for (int64_t j0 = 0; j0 < nc; j0 += nr) {
+      int64_t ws = 0;
+      const T* w = w_panel<T, NV>(wp, j0, kc, ws);
+      micro_kernel<T, MR, NV>(kc, pa + i0 * kc, w, ws, c + i0 * ldc + j0, ldc,
                               imin(MR, mc - i0), imin(nr, nc - j0), static_cast<T>(alpha),
                               static_cast<T>(beta), first);
+    }
 }
 
 // ---- thin products: one row or one column of C (matrix-vector products), or a depth k < 8 ----
@@ -408,11 +424,10 @@ bool thin(const simd::GemmArgs& g) {
 // block for a row-major A read in place (element (i, p) at a[i * rs + p]): full MR-row tiles
 // use micro_kernel_direct, a last partial tile is packed (zero-padded) into a small buffer.
 template <class T, int MR, int NV, int KC>
-void block_direct(const void* av, int64_t rs, const void* pwv, int64_t mc, int64_t nc, int64_t kc,
-                  void* cv, int64_t ldc, double alpha, double beta, bool first) {
+void block_direct(const void* av, int64_t rs, const WPanels& wpn, int64_t mc, int64_t nc,
+                  int64_t kc, void* cv, int64_t ldc, double alpha, double beta, bool first) {
   constexpr int nr = nr_of<T, NV>;
   const T* a = static_cast<const T*>(av);
-  const T* pw = static_cast<const T*>(pwv);
   T* c = static_cast<T*>(cv);
   const int64_t full = mc / MR * MR;
   alignas(64) T edge[MR * KC];
@@ -422,13 +437,14 @@ void block_direct(const void* av, int64_t rs, const void* pwv, int64_t mc, int64
     for (int64_t r = mc - full; r < MR; ++r)
       for (int64_t p = 0; p < kc; ++p) edge[p * MR + r] = T(0);
   for (int64_t j0 = 0; j0 < nc; j0 += nr) {
-    const T* wp = pw + j0 * kc;
+    int64_t ws = 0;
+    const T* wp = w_panel<T, NV>(wpn, j0, kc, ws);
     const int64_t nj = imin(nr, nc - j0);
     for (int64_t i0 = 0; i0 < full; i0 += MR)
-      micro_kernel_direct<T, MR, NV>(kc, a + i0 * rs, rs, wp, c + i0 * ldc + j0, ldc, nj,
+      micro_kernel_direct<T, MR, NV>(kc, a + i0 * rs, rs, wp, ws, c + i0 * ldc + j0, ldc, nj,
                                      static_cast<T>(alpha), static_cast<T>(beta), first);
     if (has_edge)
-      micro_kernel<T, MR, NV>(kc, edge, wp, c + full * ldc + j0, ldc, mc - full, nj,
+      micro_kernel<T, MR, NV>(kc, edge, wp, ws, c + full * ldc + j0, ldc, mc - full, nj,
                               static_cast<T>(alpha), static_cast<T>(beta), first);
   }
 }
