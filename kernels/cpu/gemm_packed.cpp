@@ -95,9 +95,10 @@ void run(const PackedGemm& pk, const simd::GemmArgs& g, bool parallel) {
   // row blocks) when one depth block of it is small: at most 256 KiB, so it stays in L2 and
   // each thread streams its panels from there like packed ones, and rows at most 2 KiB apart,
   // so a panel's rows spread over at least 4 of L1's 64 sets (4 KiB apart they would all fall
-  // in one). Measured in one process, new/old medians of 21 rounds: 256^3 1.03-1.05x at 1
-  // thread and 1.06-1.12x at 2; [1024,128]x[128,64] 1.09x and [512,128]x[128,128] 1.16x at 2
-  // threads; with 1 MiB of W (256 x 1024) 0.95x at 1 thread, hence the bound.
+  // in one). Measured in one process, in-place / packed, medians of 31 rounds in ABBA order:
+  // 1.06-1.08x on 2 threads for 256^3, [1024,128]x[128,64], [512,128]x[128,128] and
+  // [768,192]x[192,192] (the same harness comparing packed with packed: 1.00-1.01x); even at 1
+  // thread. With 1 MiB of W (256 x 1024) in place was 0.95x at 1 thread, hence the bound.
   const bool wdirect = w_cs == 1 && k <= pk.kc &&
                        k * m * static_cast<int64_t>(sizeof(T)) <= (int64_t{256} << 10) &&
                        w_rs * static_cast<int64_t>(sizeof(T)) <= 2048;
