@@ -73,6 +73,28 @@ class Backend {
   virtual void randint(const Tensor& out, uint64_t seed, uint64_t offset, int64_t low,
                        int64_t high) = 0;
 
+  // Optional: gather / scatter into a fresh output with the bounds check in the same pass (the
+  // op then skips its own, which reads the index once more). Every index value must be in
+  // [0, size): 1 = done; 0 = some value was not (out then holds garbage, and the op runs its
+  // check to report it); -1 = not available here (the op checks first, then calls gather /
+  // scatter).
+  virtual int gather_checked(const Tensor& x, int dim, const Tensor& index, const Tensor& out,
+                             int64_t size) {
+    (void)x, (void)dim, (void)index, (void)out, (void)size;
+    return -1;
+  }
+  virtual int scatter_checked(const Tensor& out, int dim, const Tensor& index, const Tensor& src,
+                              bool accumulate, int64_t size) {
+    (void)out, (void)dim, (void)index, (void)src, (void)accumulate, (void)size;
+    return -1;
+  }
+  // Optional: the smallest and largest value of an int64 index tensor in one pass (the ops'
+  // bounds check); false: the caller takes amin and amax.
+  virtual bool index_minmax(const Tensor& index, int64_t& mn, int64_t& mx) {
+    (void)index, (void)mn, (void)mx;
+    return false;
+  }
+
   // Optional fused optimizer updates. A backend that has one updates the tensors in place and
   // returns true; otherwise (the default, or a layout it does not take) it returns false and the
   // optimizer runs its reference sequence of primitives. The CPU and CUDA backends have both; the

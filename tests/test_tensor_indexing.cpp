@@ -297,3 +297,101 @@ TEST_CASE("indexing: index errors name the op and the problem") {
                        "embedding: index tensor must be int64, got float32", tg::Error);
   CHECK_THROWS_WITH_AS(tg::take(x, make({0}, {1})), "take: index tensor must be int64, got float32", tg::Error);
 }
+
+namespace {
+// gather / scatter / scatter_add computed element by element over index's coordinates, on
+// contiguous float64 copies: the reference for the kernels' parallel loops below.
+struct Ref {
+  std::vector<int64_t> sizes;
+  static std::vector<int64_t> strides_of(const tg::DimVec& s) {
+    std::vector<int64_t> st(s.size(), 1);
+    for (int d = static_cast<int>(s.size()) - 2; d >= 0; --d) st[d] = st[d + 1] * s[d + 1];
+    return st;
+  }
+  // Calls f(linear offset in a tensor of shape `of`, for index coordinate c) for every c.
+  template <class F>
+  static void for_each(const tg::DimVec& shape, F f) {
+    const int nd = static_cast<int>(shape.size());
+    int64_t n = 1;
+    for (int d = 0; d < nd; ++d) n *= shape[d];
+    std::vector<int64_t> c(nd, 0);
+    for (int64_t t = 0; t < n; ++t) {
+      int64_t r = t;
+      for (int d = nd - 1; d >= 0; --d) {
+        c[d] = r % shape[d];
+        r /= shape[d];
+      }
+      f(c);
+    }
+  }
+  static int64_t offset(const std::vector<int64_t>& c, const tg::DimVec& shape) {
+    const auto st = strides_of(shape);
+    int64_t o = 0;
+    for (size_t d = 0; d < c.size(); ++d) o += c[d] * st[d];
+    return o;
+  }
+};
+
+std::vector<double> values_of(const tg::Tensor& t) {
+  tg::Tensor c = t.to(tg::kFloat64).contiguous();
+  const double* p = static_cast<const double*>(c.data_ptr());
+  return std::vector<double>(p, p + c.numel());
+}
+std::vector<int64_t> ids_of(const tg::Tensor& t) {
+  tg::Tensor c = t.contiguous();
+  const int64_t* p = static_cast<const int64_t*>(c.data_ptr());
+  return std::vector<int64_t>(p, p + c.numel());
+}
+}  // namespace
+
+TEST_CASE("indexing: gather, scatter and scatter_add on large strided 3-D tensors match an element loop, at 1 and 2 threads") {
+  // Big enough for the parallel path (more than 32768 index elements), on every dim, with a
+  // transposed input, a transposed index and a src larger than the index. Few distinct index
+  // values, so scatter_add sums long runs into each slot: its bits must not depend on threads.
+  tg::Generator gen(77);
+  const int before = tg::get_num_threads();
+  const tg::DimVec xs{40, 30, 50};
+  for (int dim = 0; dim < 3; ++dim) {
+    for (bool transposed : {false, true}) {
+      CAPTURE(dim);
+      CAPTURE(transposed);
+      tg::Tensor x = transposed ? tg::randn({50, 30, 40}, &gen).permute({2, 1, 0})
+                                : tg::randn(xs, &gen);
+      tg::DimVec is{36, 28, 45};
+      is[dim] = 60;  // the index may be longer than x on dim (gather) ...
+      const int64_t range = std::min<int64_t>(xs[dim], 5);
+      tg::Tensor index = transposed ? tg::randint(0, range, {is[2], is[1], is[0]}, &gen).permute({2, 1, 0})
+                                    : tg::randint(0, range, is, &gen);
+      tg::DimVec ss = is;
+      for (auto& v : ss) v += 2;  // ... and src larger than the index (scatter)
+      tg::Tensor src = tg::randn(ss, &gen);
+      const auto xv = values_of(x), sv = values_of(src);
+      const auto iv = ids_of(index);
+      std::vector<double> g_ref(iv.size()), s_ref = xv, a_ref = xv;
+      Ref::for_each(is, [&](const std::vector<int64_t>& c) {
+        const int64_t io = Ref::offset(c, is);
+        std::vector<int64_t> t = c;
+        t[dim] = iv[io];
+        const int64_t to = Ref::offset(t, xs), so = Ref::offset(c, ss);
+        g_ref[io] = xv[to];
+        s_ref[to] = static_cast<float>(sv[so]);
+        a_ref[to] = static_cast<float>(a_ref[to] + static_cast<float>(sv[so]));
+      });
+      tg::Tensor results[2][3];
+      for (int threads : {1, 2}) {
+        tg::set_num_threads(threads);
+        tg::Tensor* r = results[threads - 1];
+        r[0] = tg::gather(x, dim, index);
+        r[1] = tg::scatter(x, dim, index, src);
+        r[2] = tg::scatter_add(x, dim, index, src);
+      }
+      tg::set_num_threads(before);
+      CHECK(values_of(results[0][0]) == g_ref);
+      CHECK(values_of(results[0][1]) == s_ref);
+      // Float sums of up to 60 terms per slot, in index order (each step rounded to float, as
+      // the kernel's float adds are): exactly equal.
+      CHECK(values_of(results[0][2]) == a_ref);
+      for (int k = 0; k < 3; ++k) CHECK(tg::equal(results[0][k], results[1][k]));
+    }
+  }
+}

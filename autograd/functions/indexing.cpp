@@ -54,9 +54,15 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   int d = wrap_dim(dim, x.dim(), op);
   check_gather_shapes(x, d, index, op);
   // A 0-dim x acts as one element along dim (as in PyTorch): the only valid index is 0.
-  detail::check_index_bounds(index, x.dim() > 0 ? x.size(d) : 1, op, d);
+  const int64_t bound = x.dim() > 0 ? x.size(d) : 1;
   Tensor out = empty(index.sizes(), x.dtype(), x.device());
-  if (out.numel() > 0) detail::backend_of(x, op).gather(x, d, index, out);
+  if (out.numel() > 0) {
+    kernels::Backend& be = detail::backend_of(x, op);
+    const int done = be.gather_checked(x, d, index, out, bound);  // one pass: check and gather
+    if (done != 1) detail::check_index_bounds(index, bound, op, d);  // throws when done == 0
+    TG_INTERNAL_ASSERT(done != 0);
+    if (done < 0) be.gather(x, d, index, out);
+  }
   if (autograd::needs_grad(x))
     autograd::record("GatherBackward0", out, {x},
                      [idx = autograd::save(index), d, shape = x.sizes()](const Tensor& g, const Needs&) {
@@ -81,14 +87,21 @@ Tensor scatter_impl(const char* op, const Tensor& x, int64_t dim, const Tensor& 
     TG_CHECK(index.size(i) <= src.size(i), op, ": index shape ", index.sizes(),
              " exceeds the src shape ", src.sizes(), " in dimension ", i);
   // A 0-dim x acts as one element along dim (as in PyTorch): the only valid index is 0.
-  detail::check_index_bounds(index, x.dim() > 0 ? x.size(d) : 1, op, d);
+  const int64_t bound = x.dim() > 0 ? x.size(d) : 1;
   Tensor out;
   {
     NoGradGuard no_grad;  // the copy is an implementation detail, not part of the graph
     out = x.clone();
   }
-  if (index.numel() > 0)
-    detail::backend_of(x, op).scatter(out, d, index, src.to(x.dtype()), accumulate);
+  if (index.numel() > 0) {
+    kernels::Backend& be = detail::backend_of(x, op);
+    const Tensor s = src.to(x.dtype());
+    // One pass: check and scatter into the fresh copy (discarded when an index is bad).
+    const int done = be.scatter_checked(out, d, index, s, accumulate, bound);
+    if (done != 1) detail::check_index_bounds(index, bound, op, d);  // throws when done == 0
+    TG_INTERNAL_ASSERT(done != 0);
+    if (done < 0) be.scatter(out, d, index, s, accumulate);
+  }
   if (autograd::needs_grad(x, src))
     autograd::record(accumulate ? "ScatterAddBackward0" : "ScatterBackward0", out, {x, src},
                      [idx = autograd::save(index), d, accumulate, src_shape = src.sizes()](

@@ -15,8 +15,11 @@ Tensor make_view(const Tensor& t, const DimVec& sizes, const DimVec& strides, in
 
 void check_index_bounds(const Tensor& index, int64_t size, const char* op, int dim) {
   if (index.numel() == 0) return;
-  Tensor lo = amin(index), hi = amax(index);
-  int64_t mn = lo.item<int64_t>(), mx = hi.item<int64_t>();
+  int64_t mn = 0, mx = 0;
+  if (!backend_of(index, op).index_minmax(index, mn, mx)) {
+    mn = amin(index).item<int64_t>();
+    mx = amax(index).item<int64_t>();
+  }
   TG_CHECK(mn >= 0 && mx < size, op, ": index ", (mn < 0 ? mn : mx),
            " is out of bounds for dimension ", dim, " with size ", size);
 }

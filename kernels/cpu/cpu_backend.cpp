@@ -207,10 +207,23 @@ class CpuBackend final : public Backend {
     NoGradGuard ng;  // kernels may build internal views
     cpu::scatter(out, dim, idx, src, acc);
   }
+  int gather_checked(const Tensor& x, int dim, const Tensor& idx, const Tensor& out,
+                     int64_t size) override {
+    NoGradGuard ng;
+    return cpu::gather(x, dim, idx, out, static_cast<uint64_t>(size)) ? 1 : 0;
+  }
+  int scatter_checked(const Tensor& out, int dim, const Tensor& idx, const Tensor& src, bool acc,
+                      int64_t size) override {
+    NoGradGuard ng;
+    return cpu::scatter(out, dim, idx, src, acc, static_cast<uint64_t>(size)) ? 1 : 0;
+  }
   void index_add(const Tensor& out, int dim, const Tensor& idx, const Tensor& src,
                  double alpha) override {
     NoGradGuard ng;  // kernels may build internal views
     cpu::index_add(out, dim, idx, src, alpha);
+  }
+  bool index_minmax(const Tensor& index, int64_t& mn, int64_t& mx) override {
+    return cpu::index_minmax(index, mn, mx);
   }
   void sort_rows(const Tensor& x, bool desc, int64_t k, const Tensor& v,
                  const Tensor& i) override {

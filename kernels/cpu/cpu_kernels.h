@@ -25,9 +25,13 @@ void gemm(const Tensor& a, const Tensor& w, const Tensor& out, double alpha, dou
 bool cholesky_solve(const Tensor& a, const Tensor& b, const Tensor& out);
 // index.cpp
 void index_select(const Tensor& x, int dim, const Tensor& index, const Tensor& out);
-void gather(const Tensor& x, int dim, const Tensor& index, const Tensor& out);
-void scatter(const Tensor& out, int dim, const Tensor& index, const Tensor& src, bool accumulate);
+// gather / scatter skip index values outside [0, bound) and return false if they met any.
+bool gather(const Tensor& x, int dim, const Tensor& index, const Tensor& out,
+            uint64_t bound = UINT64_MAX);
+bool scatter(const Tensor& out, int dim, const Tensor& index, const Tensor& src, bool accumulate,
+             uint64_t bound = UINT64_MAX);
 void index_add(const Tensor& out, int dim, const Tensor& index, const Tensor& src, double alpha);
+bool index_minmax(const Tensor& index, int64_t& mn, int64_t& mx);
 void sort_rows(const Tensor& x, bool descending, int64_t k, const Tensor& values,
                const Tensor& indices);
 

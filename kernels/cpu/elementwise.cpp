@@ -167,7 +167,20 @@ void binary_loop(const Tensor& a, const Tensor& b, const Tensor& out, F f) {
 
 void copy(const Tensor& src, const Tensor& dst) {
   if (src.dtype() == dst.dtype() && src.is_contiguous() && dst.is_contiguous()) {
-    if (dst.nbytes()) std::memmove(dst.data_ptr(), src.data_ptr(), dst.nbytes());
+    const size_t n = dst.nbytes();
+    char* d = static_cast<char*>(dst.data_ptr());
+    const char* s = static_cast<const char*>(src.data_ptr());
+    // Large disjoint copies in parallel pieces: one core's copy is bound by the misses it keeps
+    // in flight (a 25.6 MB clone: ~2.0 ms on 1 or 2 threads as one memmove). Overlapping ones
+    // (a view copied into its own storage) keep memmove's semantics.
+    const bool disjoint = d + n <= s || s + n <= d;
+    if (disjoint && n >= (size_t{1} << 20)) {
+      parallel_for(static_cast<int64_t>(n), int64_t{1} << 19, [&](int64_t b, int64_t e) {
+        std::memcpy(d + b, s + b, static_cast<size_t>(e - b));
+      });
+      return;
+    }
+    if (n) std::memmove(d, s, n);
     return;
   }
   dispatch(dst.dtype(), "copy", [&]<class D>() {

@@ -1,9 +1,9 @@
 // kernels/cpu/index.cpp — index_select, gather, scatter, index_add and row sorting on the CPU.
 //
-// gather/scatter reuse the strided loop: x is re-viewed with index's shape and a zero stride on
-// `dim`, so the loop yields, for each index element, the address of x's slot at index 0 on `dim`;
-// the kernel then adds index * stride(dim).
+// gather/scatter run index_dim_loop: parallel over the positions off `dim`, each position's part
+// of `dim` in order (so scatter's accumulation order does not depend on the thread count).
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -96,50 +96,135 @@ void index_select(const Tensor& x_in, int dim, const Tensor& index_in, const Ten
   }
 }
 
-void gather(const Tensor& x, int dim, const Tensor& index, const Tensor& out) {
-  DimVec st = x.strides();
-  st[dim] = 0;
-  Tensor xv = restride(x, index.sizes(), st);
-  const int64_t step = x.stride(dim) * static_cast<int64_t>(x.itemsize());
-  dispatch(x.dtype(), "gather", [&]<class T>() {
-    StridedLoop<3> loop({&out, &index, &xv});
-    const int64_t so = loop.inner_stride(0), si = loop.inner_stride(1), sx = loop.inner_stride(2);
-    loop.run([&](const std::array<char*, 3>& p, int64_t n) {
-      for (int64_t i = 0; i < n; ++i) {
-        int64_t idx = *reinterpret_cast<const int64_t*>(p[1] + i * si);
-        *reinterpret_cast<T*>(p[0] + i * so) =
-            *reinterpret_cast<const T*>(p[2] + i * sx + idx * step);
+namespace {
+
+// The loop of gather and scatter: every element of `index`, with its slot in `dense` (a tensor
+// of index's shape: gather's out, scatter's src, which may be larger) and the slot of `table`
+// (gather's x, scatter's out) with the same coordinates except on `dim`, where the index value
+// picks it. body(dense slot, index value, table slot at 0 on dim, table's stride on dim).
+// Index values outside [0, bound) are skipped and make it return false (the ops' bounds check
+// fused into this pass, which then reads the index once instead of three times: amin, amax, the
+// loop).
+//
+// Parallel over the coordinates other than dim ("outer" positions), in chunks; each chunk runs
+// its part of dim serially, in increasing order. Two outer positions never reach the same table
+// slot, so scatter's writes cannot race, and each slot receives its values in increasing order
+// on dim whatever the thread count: the same bits as a serial loop. Within a chunk, dim is the
+// inner loop when it is index's innermost dimension, else the outer one, so the memory walk
+// follows the layout.
+template <class T, class U, class Body>
+bool index_dim_loop(const Tensor& index, int dim, uint64_t bound, T* dense,
+                    const DimVec& dense_st, U* table, const DimVec& table_st, Body body) {
+  const int nd = index.dim();
+  const int64_t* ip = static_cast<const int64_t*>(index.data_ptr());
+  if (nd == 0) {  // one element (a 0-dim table: the only valid index is 0)
+    if (static_cast<uint64_t>(*ip) >= bound) return false;
+    body(dense, *ip, table, int64_t{0});
+    return true;
+  }
+  const DimVec& sz = index.sizes();
+  const DimVec& is = index.strides();
+  int od[kMaxDims];  // the outer dims, in order
+  int no = 0;
+  int64_t outer = 1;
+  for (int d = 0; d < nd; ++d)
+    if (d != dim) {
+      od[no++] = d;
+      outer *= sz[d];
+    }
+  const int64_t L = sz[dim], il = is[dim], dl = dense_st[dim], tl = table_st[dim];
+  if (outer == 0 || L == 0) return true;
+  // The innermost outer dim runs with fixed steps; the others are recomputed once per run.
+  const int last = no > 0 ? od[no - 1] : -1;
+  const int64_t run_len = no > 0 ? sz[last] : 1;
+  const int64_t is1 = no > 0 ? is[last] : 0, ds1 = no > 0 ? dense_st[last] : 0,
+                ts1 = no > 0 ? table_st[last] : 0;
+  const bool dim_inner = no == 0 || std::abs(il) <= std::abs(is1);
+  // Offsets of outer position o (row-major over the outer dims); c1: its coordinate on `last`.
+  auto locate = [&](int64_t o, int64_t& io, int64_t& doff, int64_t& toff, int64_t& c1) {
+    io = doff = toff = 0;
+    c1 = 0;
+    for (int q = no - 1; q >= 0; --q) {
+      const int d = od[q];
+      const int64_t c = o % sz[d];
+      o /= sz[d];
+      if (q == no - 1) c1 = c;
+      io += c * is[d];
+      doff += c * dense_st[d];
+      toff += c * table_st[d];
+    }
+  };
+  const int64_t grain = std::max<int64_t>(1, kGrain / L);
+  std::atomic<bool> bad{false};
+  // One slot: the value is checked (a branch that is never taken for valid input) first.
+  auto visit = [&](T* d, int64_t v, U* t, bool& chunk_bad) {
+    if (static_cast<uint64_t>(v) >= bound) chunk_bad = true;
+    else body(d, v, t, tl);
+  };
+  parallel_for(outer, grain, [&](int64_t o0, int64_t o1) {
+    bool chunk_bad = false;
+    // One run: n consecutive outer positions along `last`, from offsets (io, doff, toff).
+    auto for_runs = [&](auto&& run) {
+      for (int64_t o = o0; o < o1;) {
+        int64_t io, doff, toff, c1;
+        locate(o, io, doff, toff, c1);
+        const int64_t n = std::min(o1 - o, run_len - c1);
+        run(io, doff, toff, n);
+        o += n;
       }
-    });
+    };
+    if (dim_inner) {
+      for_runs([&](int64_t io, int64_t doff, int64_t toff, int64_t n) {
+        for (int64_t r = 0; r < n; ++r) {
+          const int64_t* ir = ip + io + r * is1;
+          T* dr = dense + doff + r * ds1;
+          U* tr = table + toff + r * ts1;
+          for (int64_t l = 0; l < L; ++l) visit(dr + l * dl, ir[l * il], tr, chunk_bad);
+        }
+      });
+    } else {
+      for (int64_t l = 0; l < L; ++l)
+        for_runs([&](int64_t io, int64_t doff, int64_t toff, int64_t n) {
+          const int64_t* ir = ip + io + l * il;
+          T* dr = dense + doff + l * dl;
+          for (int64_t r = 0; r < n; ++r)
+            visit(dr + r * ds1, ir[r * is1], table + toff + r * ts1, chunk_bad);
+        });
+    }
+    if (chunk_bad) bad.store(true, std::memory_order_relaxed);
   });
+  return !bad.load(std::memory_order_relaxed);
 }
 
-void scatter(const Tensor& out, int dim, const Tensor& index, const Tensor& src, bool accumulate) {
-  DimVec st = out.strides();
-  st[dim] = 0;
-  Tensor ov = restride(out, index.sizes(), st);
-  Tensor sv = restride(src, index.sizes(), src.strides());  // src may be larger than index
-  const int64_t step = out.stride(dim) * static_cast<int64_t>(out.itemsize());
-  dispatch(out.dtype(), "scatter", [&]<class T>() {
-    StridedLoop<3> loop({&ov, &index, &sv});
-    const int64_t so = loop.inner_stride(0), si = loop.inner_stride(1), ss = loop.inner_stride(2);
-    // Serial: repeated indices must accumulate without races and overwrite in a fixed order.
-    loop.run(
-        [&](const std::array<char*, 3>& p, int64_t n) {
-          for (int64_t i = 0; i < n; ++i) {
-            int64_t idx = *reinterpret_cast<const int64_t*>(p[1] + i * si);
-            T* dst = reinterpret_cast<T*>(p[0] + i * so + idx * step);
-            T v = *reinterpret_cast<const T*>(p[2] + i * ss);
-            if (accumulate) {
-              if constexpr (std::is_same_v<T, bool>) *dst = *dst || v;
-              else *dst += v;
-            } else {
-              *dst = v;
-            }
-          }
-        },
-        /*parallel=*/false);
+}  // namespace
+
+bool gather(const Tensor& x, int dim, const Tensor& index, const Tensor& out, uint64_t bound) {
+  bool ok = true;
+  dispatch(x.dtype(), "gather", [&]<class T>() {
+    ok = index_dim_loop(index, dim, bound, static_cast<T*>(out.data_ptr()), out.strides(),
+                        static_cast<const T*>(x.data_ptr()), x.strides(),
+                        [](T* o, int64_t idx, const T* t, int64_t ts) { *o = t[idx * ts]; });
   });
+  return ok;
+}
+
+bool scatter(const Tensor& out, int dim, const Tensor& index, const Tensor& src, bool accumulate,
+             uint64_t bound) {
+  bool ok = true;
+  dispatch(out.dtype(), "scatter", [&]<class T>() {
+    T* op = static_cast<T*>(out.data_ptr());
+    T* sp = static_cast<T*>(src.data_ptr());  // only read: the loop's "dense" side
+    if (accumulate)
+      ok = index_dim_loop(index, dim, bound, sp, src.strides(), op, out.strides(),
+                          [](T* s, int64_t idx, T* t, int64_t ts) {
+                            if constexpr (std::is_same_v<T, bool>) t[idx * ts] = t[idx * ts] || *s;
+                            else t[idx * ts] += *s;
+                          });
+    else
+      ok = index_dim_loop(index, dim, bound, sp, src.strides(), op, out.strides(),
+                          [](T* s, int64_t idx, T* t, int64_t ts) { t[idx * ts] = *s; });
+  });
+  return ok;
 }
 
 void index_add(const Tensor& out, int dim, const Tensor& index_in, const Tensor& src_in,
@@ -171,6 +256,37 @@ void index_add(const Tensor& out, int dim, const Tensor& index_in, const Tensor&
       }
     });
   });
+}
+
+// One pass over a contiguous index (the ops' bounds check; amin then amax read it twice): chunks
+// in parallel, each with four independent min/max pairs so the compares overlap.
+bool index_minmax(const Tensor& index, int64_t& mn, int64_t& mx) {
+  if (!index.is_contiguous() || index.numel() == 0) return false;
+  const int64_t* p = static_cast<const int64_t*>(index.data_ptr());
+  const int64_t n = index.numel();
+  const int64_t chunks = std::clamp<int64_t>(n / (4 * kGrain), 1, max_threads());
+  std::vector<int64_t> lo(static_cast<size_t>(chunks)), hi(static_cast<size_t>(chunks));
+  parallel_for(chunks, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t b = c * n / chunks, e = (c + 1) * n / chunks;
+      int64_t l[4] = {p[b], p[b], p[b], p[b]}, h[4] = {p[b], p[b], p[b], p[b]};
+      int64_t i = b;
+      for (; i + 4 <= e; i += 4)
+        for (int q = 0; q < 4; ++q) {
+          l[q] = std::min(l[q], p[i + q]);
+          h[q] = std::max(h[q], p[i + q]);
+        }
+      for (; i < e; ++i) {
+        l[0] = std::min(l[0], p[i]);
+        h[0] = std::max(h[0], p[i]);
+      }
+      lo[static_cast<size_t>(c)] = std::min(std::min(l[0], l[1]), std::min(l[2], l[3]));
+      hi[static_cast<size_t>(c)] = std::max(std::max(h[0], h[1]), std::max(h[2], h[3]));
+    }
+  });
+  mn = *std::min_element(lo.begin(), lo.end());
+  mx = *std::max_element(hi.begin(), hi.end());
+  return true;
 }
 
 void sort_rows(const Tensor& x, bool descending, int64_t k, const Tensor& values,
