@@ -395,3 +395,41 @@ TEST_CASE("indexing: gather, scatter and scatter_add on large strided 3-D tensor
     }
   }
 }
+
+TEST_CASE("indexing: index_add on large tables matches an element loop, bitwise equal at 1 and 2 threads") {
+  // dim 0 splits the destination rows between threads (and prefetches rows of tables past 2 MiB);
+  // dim 1 splits column blocks. Both must add repeated indices in index order on any thread count.
+  tg::Generator gen(78);
+  const int before = tg::get_num_threads();
+  struct Case {
+    int64_t rows, cols, n;
+    int dim;
+  };
+  for (const Case& c : {Case{20000, 32, 5000, 0}, Case{300, 70, 2000, 0}, Case{64, 3000, 900, 1}}) {
+    CAPTURE(c.rows);
+    CAPTURE(c.dim);
+    tg::Tensor table = tg::randn({c.rows, c.cols}, &gen);
+    const int64_t extent = c.dim == 0 ? c.rows : c.cols;
+    // Few distinct values: long runs of repeated indices.
+    tg::Tensor index = tg::randint(0, std::min<int64_t>(extent, 40), {c.n}, &gen) * (extent / 40 + 1);
+    index = tg::minimum(index, tg::full({c.n}, static_cast<double>(extent - 1), tg::kInt64));
+    tg::Tensor src = c.dim == 0 ? tg::randn({c.n, c.cols}, &gen) : tg::randn({c.rows, c.n}, &gen);
+    std::vector<double> ref = values_of(table);
+    const auto sv = values_of(src);
+    const auto iv = ids_of(index);
+    for (int64_t l = 0; l < c.n; ++l)
+      for (int64_t k = 0; k < (c.dim == 0 ? c.cols : c.rows); ++k) {
+        const int64_t to = c.dim == 0 ? iv[l] * c.cols + k : k * c.cols + iv[l];
+        const int64_t so = c.dim == 0 ? l * c.cols + k : k * c.n + l;
+        ref[to] = static_cast<float>(ref[to] + static_cast<float>(0.5f * static_cast<float>(sv[so])));
+      }
+    tg::Tensor out[2];
+    for (int threads : {1, 2}) {
+      tg::set_num_threads(threads);
+      out[threads - 1] = tg::index_add(table, c.dim, index, src, 0.5);
+    }
+    tg::set_num_threads(before);
+    CHECK(values_of(out[0]) == ref);
+    CHECK(tg::equal(out[0], out[1]));
+  }
+}

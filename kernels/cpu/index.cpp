@@ -239,6 +239,41 @@ void index_add(const Tensor& out, int dim, const Tensor& index_in, const Tensor&
     T* op = static_cast<T*>(out.data_ptr());
     const T* sp = static_cast<const T*>(src.data_ptr());
     const T al = static_cast<T>(alpha);
+    if (A == 1) {
+      // Parallel over ranges of destination rows: every thread scans the whole index and adds
+      // the rows that land in its range, whole rows, in index order, so repeated indices
+      // accumulate in the same order for any thread count (the same bits as one thread). Rows
+      // of a large table are random misses: the destination row `kAhead` entries on is
+      // prefetched (65536 rows into a [100000, 64] table: one pass instead of the column
+      // blocks below, which walked the index once per 16 columns).
+      constexpr int64_t kAhead = 8;
+      const bool far = static_cast<size_t>(R * B) * sizeof(T) > (size_t{1} << 21);
+      const int64_t parts = L * B >= kGrain ? max_threads() : 1;
+      parallel_for(parts, 1, [&](int64_t p0, int64_t p1) {
+        for (int64_t part = p0; part < p1; ++part) {
+          const int64_t lo = part * R / parts, hi = (part + 1) * R / parts;
+          for (int64_t l = 0; l < L; ++l) {
+            if (far && l + kAhead < L) {
+              const int64_t ahead = ip[l + kAhead];
+              if (ahead >= lo && ahead < hi) {
+                const char* row = reinterpret_cast<const char*>(op + ahead * B);
+                for (size_t k = 0; k < static_cast<size_t>(B) * sizeof(T); k += 64)
+                  __builtin_prefetch(row + k, 1);
+              }
+            }
+            const int64_t r = ip[l];
+            if (r < lo || r >= hi) continue;
+            T* dst = op + r * B;
+            const T* s = sp + l * B;
+            for (int64_t c = 0; c < B; ++c) {
+              if constexpr (std::is_same_v<T, bool>) dst[c] = dst[c] || s[c];
+              else dst[c] += al * s[c];
+            }
+          }
+        }
+      });
+      return;
+    }
     // Parallel over (a, column block); rows l stay serial so repeated indices accumulate in order.
     int64_t cb = std::max<int64_t>(16, kGrain / std::max<int64_t>(L, 1));
     int64_t nblk = (B + cb - 1) / cb;
