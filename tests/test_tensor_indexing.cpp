@@ -1,6 +1,9 @@
 // tests/test_tensor_indexing.cpp — index_select, gather, scatter, scatter_add, index_add, take,
 // embedding, masked_fill, cat, stack, split, chunk, topk, sort, argsort (values, layouts, errors).
+#include <algorithm>
+#include <cmath>
 #include <limits>
+#include <numeric>
 
 #include "tensor_test_util.h"
 
@@ -431,5 +434,47 @@ TEST_CASE("indexing: index_add on large tables matches an element loop, bitwise 
     tg::set_num_threads(before);
     CHECK(values_of(out[0]) == ref);
     CHECK(tg::equal(out[0], out[1]));
+  }
+}
+
+TEST_CASE("indexing: topk with a small k matches a stable sort, with ties and NaN, both directions") {
+  // Small k takes a one-pass heap, k close to n the sort: both must give the same total order
+  // (NaN largest, ties by lower index first).
+  tg::Generator gen(79);
+  for (tg::DType dt : {tg::kFloat32, tg::kFloat64, tg::kInt64}) {
+    // Values from a small range: many ties. Every 7th a NaN for the float types.
+    tg::Tensor x = tg::randint(0, 9, {37, 300}, &gen).to(dt);
+    if (dt != tg::kInt64) {
+      tg::Tensor nan_mask = tg::eq(tg::randint(0, 7, {37, 300}, &gen), tg::scalar_tensor(0, tg::kInt64));
+      x = tg::where(nan_mask, tg::full({}, std::numeric_limits<double>::quiet_NaN(), dt), x);
+    }
+    const auto xv = values_of(x);
+    for (bool largest : {true, false}) {
+      for (int64_t k : {1, 3, 10, 64, 256, 299, 300}) {
+        CAPTURE(dt);
+        CAPTURE(largest);
+        CAPTURE(k);
+        auto [v, i] = tg::topk(x, k, 1, largest);
+        const auto got_v = values_of(v);
+        const auto got_i = ids_of(i);
+        bool same = true;
+        for (int64_t r = 0; r < 37 && same; ++r) {
+          std::vector<int64_t> order(300);
+          std::iota(order.begin(), order.end(), int64_t{0});
+          const double* row = xv.data() + r * 300;
+          std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+            const bool na = std::isnan(row[a]), nb = std::isnan(row[b]);
+            if (na || nb) return !na || !nb ? (largest ? na : nb) : false;
+            return largest ? row[a] > row[b] : row[a] < row[b];
+          });
+          for (int64_t j = 0; j < k; ++j) {
+            const double want = row[order[j]], have = got_v[r * k + j];
+            same = same && got_i[r * k + j] == order[j] &&
+                   (want == have || (std::isnan(want) && std::isnan(have)));
+          }
+        }
+        CHECK(same);
+      }
+    }
   }
 }

@@ -333,21 +333,52 @@ void sort_rows(const Tensor& x, bool descending, int64_t k, const Tensor& values
     const T* xp = static_cast<const T*>(x.data_ptr());
     T* vp = static_cast<T*>(values.data_ptr());
     int64_t* ip = static_cast<int64_t*>(indices.data_ptr());
+    // Total order: NaN is the largest value; ties by index (so the result is deterministic).
+    // before(a, i, c, j): element (a, i) comes before (c, j) in the output.
+    auto before = [descending](T a, int64_t i, T c, int64_t j) {
+      if constexpr (std::is_floating_point_v<T>) {
+        const bool ni = std::isnan(a), nj = std::isnan(c);
+        if (ni || nj) return ni && nj ? i < j : (descending ? ni : nj);
+      }
+      if (a != c) return descending ? a > c : a < c;
+      return i < j;
+    };
     parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(n, 1)), [&](int64_t b, int64_t e) {
+      // A small k (topk over the items of a recommender): one pass keeping the k first elements
+      // in a heap whose top is the last of them; most elements fail the single compare with
+      // that top. O(n) for typical rows where partial_sort's index permutation cost O(n log k)
+      // with an indirect compare (1024 rows of 1682, k = 10: ~0.85x PyTorch before).
+      if (k <= 256 && k < n) {
+        struct Entry {
+          T v;
+          int64_t i;
+        };
+        auto heap_cmp = [&](const Entry& x, const Entry& y) { return before(x.v, x.i, y.v, y.i); };
+        std::vector<Entry> heap(static_cast<size_t>(k));
+        for (int64_t r = b; r < e; ++r) {
+          const T* row = xp + r * n;
+          for (int64_t j = 0; j < k; ++j) heap[static_cast<size_t>(j)] = {row[j], j};
+          std::make_heap(heap.begin(), heap.end(), heap_cmp);
+          for (int64_t j = k; j < n; ++j) {
+            const Entry& last = heap.front();
+            if (!before(row[j], j, last.v, last.i)) continue;
+            std::pop_heap(heap.begin(), heap.end(), heap_cmp);
+            heap.back() = {row[j], j};
+            std::push_heap(heap.begin(), heap.end(), heap_cmp);
+          }
+          std::sort_heap(heap.begin(), heap.end(), heap_cmp);
+          for (int64_t j = 0; j < k; ++j) {
+            vp[r * k + j] = heap[static_cast<size_t>(j)].v;
+            ip[r * k + j] = heap[static_cast<size_t>(j)].i;
+          }
+        }
+        return;
+      }
       std::vector<int64_t> order(static_cast<size_t>(n));
       for (int64_t r = b; r < e; ++r) {
         const T* row = xp + r * n;
         std::iota(order.begin(), order.end(), int64_t{0});
-        // Total order: NaN is the largest value; ties by index (so partial_sort is deterministic).
-        auto cmp = [&](int64_t i, int64_t j) {
-          const T a = row[i], c = row[j];
-          if constexpr (std::is_floating_point_v<T>) {
-            const bool ni = std::isnan(a), nj = std::isnan(c);
-            if (ni || nj) return ni && nj ? i < j : (descending ? ni : nj);
-          }
-          if (a != c) return descending ? a > c : a < c;
-          return i < j;
-        };
+        auto cmp = [&](int64_t i, int64_t j) { return before(row[i], i, row[j], j); };
         if (k < n) std::partial_sort(order.begin(), order.begin() + k, order.end(), cmp);
         else std::sort(order.begin(), order.end(), cmp);
         for (int64_t j = 0; j < k; ++j) {
