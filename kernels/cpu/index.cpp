@@ -355,17 +355,44 @@ void sort_rows(const Tensor& x, bool descending, int64_t k, const Tensor& values
         };
         auto heap_cmp = [&](const Entry& x, const Entry& y) { return before(x.v, x.i, y.v, y.i); };
         std::vector<Entry> heap(static_cast<size_t>(k));
+        // The scan, per direction: cand(x) is one compare with the heap's top (the last kept),
+        // true for every element that may come before it (and for a few that do not: NaN, which
+        // the exact test sorts out). Four elements share one branch.
+        auto scan = [&]<bool kDesc>(const T* row) {
+          Entry last = heap.front();
+          bool last_nan = false;
+          if constexpr (std::is_floating_point_v<T>) last_nan = std::isnan(last.v);
+          auto cand = [&](T x) {
+            if constexpr (kDesc) {
+              if constexpr (std::is_floating_point_v<T>) return !(x <= last.v);
+              else return x > last.v;
+            } else {
+              return x < last.v || last_nan;
+            }
+          };
+          // Descending with a NaN last kept: nothing later comes before it (NaN ties go by index).
+          auto done = [&] { return kDesc && last_nan; };
+          auto take = [&](int64_t j) {
+            if (!before(row[j], j, last.v, last.i)) return;
+            std::pop_heap(heap.begin(), heap.end(), heap_cmp);
+            heap.back() = {row[j], j};
+            std::push_heap(heap.begin(), heap.end(), heap_cmp);
+            last = heap.front();
+            if constexpr (std::is_floating_point_v<T>) last_nan = std::isnan(last.v);
+          };
+          int64_t j = k;
+          for (; j + 4 <= n && !done(); j += 4) {
+            if (!(cand(row[j]) | cand(row[j + 1]) | cand(row[j + 2]) | cand(row[j + 3]))) continue;
+            for (int q = 0; q < 4; ++q) take(j + q);
+          }
+          for (; j < n && !done(); ++j) take(j);
+        };
         for (int64_t r = b; r < e; ++r) {
           const T* row = xp + r * n;
           for (int64_t j = 0; j < k; ++j) heap[static_cast<size_t>(j)] = {row[j], j};
           std::make_heap(heap.begin(), heap.end(), heap_cmp);
-          for (int64_t j = k; j < n; ++j) {
-            const Entry& last = heap.front();
-            if (!before(row[j], j, last.v, last.i)) continue;
-            std::pop_heap(heap.begin(), heap.end(), heap_cmp);
-            heap.back() = {row[j], j};
-            std::push_heap(heap.begin(), heap.end(), heap_cmp);
-          }
+          if (descending) scan.template operator()<true>(row);
+          else scan.template operator()<false>(row);
           std::sort_heap(heap.begin(), heap.end(), heap_cmp);
           for (int64_t j = 0; j < k; ++j) {
             vp[r * k + j] = heap[static_cast<size_t>(j)].v;
