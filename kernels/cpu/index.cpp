@@ -355,11 +355,14 @@ void sort_rows(const Tensor& x, bool descending, int64_t k, const Tensor& values
         };
         auto heap_cmp = [&](const Entry& x, const Entry& y) { return before(x.v, x.i, y.v, y.i); };
         std::vector<Entry> heap(static_cast<size_t>(k));
+        // Up to 16 kept: a sorted array, where an insertion shifts a few entries (cheaper than
+        // a heap's pop and push, whose compares are hard to predict); more: a heap.
+        const bool small = k <= 16;
         // The scan, per direction: cand(x) is one compare with the heap's top (the last kept),
         // true for every element that may come before it (and for a few that do not: NaN, which
         // the exact test sorts out). Four elements share one branch.
         auto scan = [&]<bool kDesc>(const T* row) {
-          Entry last = heap.front();
+          Entry last = small ? heap.back() : heap.front();
           bool last_nan = false;
           if constexpr (std::is_floating_point_v<T>) last_nan = std::isnan(last.v);
           auto cand = [&](T x) {
@@ -374,10 +377,18 @@ void sort_rows(const Tensor& x, bool descending, int64_t k, const Tensor& values
           auto done = [&] { return kDesc && last_nan; };
           auto take = [&](int64_t j) {
             if (!before(row[j], j, last.v, last.i)) return;
-            std::pop_heap(heap.begin(), heap.end(), heap_cmp);
-            heap.back() = {row[j], j};
-            std::push_heap(heap.begin(), heap.end(), heap_cmp);
-            last = heap.front();
+            if (small) {  // sorted array, best first: shift the worse ones down by one
+              size_t pos = heap.size() - 1;
+              for (; pos > 0 && before(row[j], j, heap[pos - 1].v, heap[pos - 1].i); --pos)
+                heap[pos] = heap[pos - 1];
+              heap[pos] = {row[j], j};
+              last = heap.back();
+            } else {
+              std::pop_heap(heap.begin(), heap.end(), heap_cmp);
+              heap.back() = {row[j], j};
+              std::push_heap(heap.begin(), heap.end(), heap_cmp);
+              last = heap.front();
+            }
             if constexpr (std::is_floating_point_v<T>) last_nan = std::isnan(last.v);
           };
           int64_t j = k;
@@ -390,10 +401,11 @@ void sort_rows(const Tensor& x, bool descending, int64_t k, const Tensor& values
         for (int64_t r = b; r < e; ++r) {
           const T* row = xp + r * n;
           for (int64_t j = 0; j < k; ++j) heap[static_cast<size_t>(j)] = {row[j], j};
-          std::make_heap(heap.begin(), heap.end(), heap_cmp);
+          if (small) std::sort(heap.begin(), heap.end(), heap_cmp);
+          else std::make_heap(heap.begin(), heap.end(), heap_cmp);
           if (descending) scan.template operator()<true>(row);
           else scan.template operator()<false>(row);
-          std::sort_heap(heap.begin(), heap.end(), heap_cmp);
+          if (!small) std::sort_heap(heap.begin(), heap.end(), heap_cmp);
           for (int64_t j = 0; j < k; ++j) {
             vp[r * k + j] = heap[static_cast<size_t>(j)].v;
             ip[r * k + j] = heap[static_cast<size_t>(j)].i;
