@@ -1,5 +1,4 @@
 // kernels/cpu/cpu_backend.cpp — the CPU backend object: memory, plus forwarding to the kernels.
-#include <sys/mman.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -150,34 +149,12 @@ class CpuBackend final : public Backend {
  public:
   const char* name() const override { return "cpu"; }
 
-  static bool huge_pages_enabled() {
-    static const bool on = [] {
-      const char* e = std::getenv("TG_HUGEPAGES");
-      return !(e && e[0] == '0');
-    }();
-    return on;
-  }
-
   // Small blocks come from malloc (glibc keeps per-thread caches of them); large blocks are
   // 64-byte aligned for vector loads.
   void* allocate(size_t nbytes) override {
     // Beyond PTRDIFF_MAX no allocation can succeed (and rounding up below could wrap to 0).
     TG_CHECK(nbytes <= static_cast<size_t>(PTRDIFF_MAX), "allocate: out of memory allocating ",
              nbytes, " bytes on cpu");
-    // Blocks of 32 MiB and more: glibc maps each one afresh (its mmap threshold stops growing
-    // at 32 MiB), so every such tensor page-faults all of its memory on first touch, one fault
-    // per 4 KiB. Aligned to 2 MiB and marked MADV_HUGEPAGE, one fault maps 2 MiB: c = a + b on
-    // 16M floats went from 32 to 20 ms at 1 thread and from 25 to 13-14 ms at 2. Below 32 MiB
-    // glibc reuses freed blocks without faults, and huge pages made a 16 MB gather slower, so
-    // they are left alone. TG_HUGEPAGES=0 turns this off.
-    constexpr size_t kHuge = size_t{2} << 20;
-    if (nbytes >= (size_t{32} << 20) && huge_pages_enabled()) {
-      const size_t rounded = (nbytes + kHuge - 1) / kHuge * kHuge;
-      void* p = std::aligned_alloc(kHuge, rounded);
-      TG_CHECK(p != nullptr, "allocate: out of memory allocating ", nbytes, " bytes on cpu");
-      madvise(p, rounded, MADV_HUGEPAGE);  // a hint: without THP it fails harmlessly
-      return p;
-    }
     void* p = nbytes <= 256 ? std::malloc(nbytes ? nbytes : 1)
                             : std::aligned_alloc(64, (nbytes + 63) / 64 * 64);
     TG_CHECK(p != nullptr, "allocate: out of memory allocating ", nbytes, " bytes on cpu");
