@@ -12,6 +12,7 @@
 #include "nn/nn.h"
 #include "nn/serialize.h"
 #include "optim/optim.h"
+#include "tensor/cpu.h"
 #include "tensor/cuda.h"
 #include "tensor/device.h"
 #include "tensor/dtype.h"

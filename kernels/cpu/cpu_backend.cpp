@@ -10,6 +10,7 @@
 #endif
 
 #include "../../autograd/grad_mode.h"
+#include "block_cache.h"
 #include "cpu_kernels.h"
 #include "parallel.h"
 
@@ -149,18 +150,23 @@ class CpuBackend final : public Backend {
  public:
   const char* name() const override { return "cpu"; }
 
-  // Small blocks come from malloc (glibc keeps per-thread caches of them); large blocks are
-  // 64-byte aligned for vector loads.
+  // Small blocks come from malloc (glibc keeps per-thread caches of them); larger ones are
+  // 64-byte aligned for vector loads, and from 1 MiB on they go through the block cache (their
+  // pages stay mapped for the next tensor of their size class; block_cache.h).
   void* allocate(size_t nbytes) override {
     // Beyond PTRDIFF_MAX no allocation can succeed (and rounding up below could wrap to 0).
     TG_CHECK(nbytes <= static_cast<size_t>(PTRDIFF_MAX), "allocate: out of memory allocating ",
              nbytes, " bytes on cpu");
-    void* p = nbytes <= 256 ? std::malloc(nbytes ? nbytes : 1)
-                            : std::aligned_alloc(64, (nbytes + 63) / 64 * 64);
+    void* p = nbytes <= 256                        ? std::malloc(nbytes ? nbytes : 1)
+              : nbytes < cpu::BlockCache::kMinBytes ? std::aligned_alloc(64, (nbytes + 63) / 64 * 64)
+                                                    : cpu::block_cache().allocate(nbytes);
     TG_CHECK(p != nullptr, "allocate: out of memory allocating ", nbytes, " bytes on cpu");
     return p;
   }
-  void deallocate(void* ptr, size_t) override { std::free(ptr); }
+  void deallocate(void* ptr, size_t nbytes) override {
+    if (nbytes >= cpu::BlockCache::kMinBytes) cpu::block_cache().release(ptr, nbytes);
+    else std::free(ptr);
+  }
   void copy_from_host(void* dst, const void* src, size_t n) override {
     if (n) std::memcpy(dst, src, n);
   }

@@ -1,0 +1,145 @@
+// tests/test_cpu_block_cache.cpp — the CPU allocator's cache of large blocks (tensor/cpu.h,
+// kernels/cpu/block_cache.h): a freed block of 1 MiB or more is handed to the next tensor of its
+// size class, the cache never holds more than its limit (oldest blocks go first), a limit of 0
+// turns it off, and reused memory is plain memory (zeros() still zeroes it).
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include <tapegrad/tapegrad.h>
+
+#include "../kernels/cpu/block_cache.h"
+
+using tg::Tensor;
+using tg::kernels::cpu::BlockCache;
+
+namespace {
+
+constexpr int64_t kMiB = int64_t{1} << 20;
+
+// Sets a limit and an empty cache for one test case, and puts the old limit back afterwards.
+struct CacheLimit {
+  int64_t old = tg::cpu::cache_limit();
+  explicit CacheLimit(int64_t bytes) {
+    tg::cpu::empty_cache();
+    tg::cpu::set_cache_limit(bytes);
+  }
+  ~CacheLimit() {
+    tg::cpu::empty_cache();
+    tg::cpu::set_cache_limit(old);
+  }
+};
+
+// A float tensor of `bytes` bytes (a multiple of 4).
+Tensor block_of(int64_t bytes) { return tg::empty({bytes / 4}); }
+
+}  // namespace
+
+TEST_CASE("cpu cache: size classes are eighth steps between powers of two") {
+  size_t prev = 0;
+  for (size_t n = BlockCache::kMinBytes; n < (size_t{1} << 32); n += n / 7 + 4093) {
+    const size_t c = BlockCache::size_class(n);
+    CHECK(c >= n);
+    CHECK(c - n <= n / 8);  // at most 12.5% more than asked
+    CHECK(c % 64 == 0);     // a valid aligned_alloc size
+    CHECK(c >= prev);       // monotone
+    CHECK(BlockCache::size_class(c) == c);  // a class is its own class
+    prev = c;
+  }
+  CHECK(BlockCache::size_class(size_t{1} << 20) == size_t{1} << 20);
+  CHECK(BlockCache::size_class((size_t{1} << 20) + 1) == (size_t{9} << 17));  // 1 MiB + 128 KiB
+}
+
+TEST_CASE("cpu cache: a freed large block goes to the next tensor of its size class") {
+  CacheLimit limit(64 * kMiB);
+  const auto s0 = tg::cpu::cache_stats();
+  CHECK(s0.cached_bytes == 0);
+  CHECK(s0.limit_bytes == 64 * kMiB);
+  void* first = nullptr;
+  {
+    Tensor t = block_of(8 * kMiB);
+    first = t.data_ptr();
+  }
+  auto s1 = tg::cpu::cache_stats();
+  CHECK(s1.cached_blocks == 1);
+  CHECK(s1.cached_bytes == 8 * kMiB);
+  CHECK(s1.misses == s0.misses + 1);
+  {
+    // 8 MiB - 4 KiB is in the same class (7 MiB + 1 ... 8 MiB): the same block comes back.
+    Tensor t = block_of(8 * kMiB - 4096);
+    CHECK(t.data_ptr() == first);
+    const auto s2 = tg::cpu::cache_stats();
+    CHECK(s2.hits == s1.hits + 1);
+    CHECK(s2.cached_blocks == 0);
+    CHECK(s2.cached_bytes == 0);
+    // Another class takes new memory while the first block is in use.
+    Tensor u = block_of(3 * kMiB);
+    CHECK(u.data_ptr() != first);
+    CHECK(tg::cpu::cache_stats().misses == s1.misses + 1);
+  }
+  CHECK(tg::cpu::cache_stats().cached_blocks == 2);
+  tg::cpu::empty_cache();
+  const auto s3 = tg::cpu::cache_stats();
+  CHECK(s3.cached_blocks == 0);
+  CHECK(s3.cached_bytes == 0);
+  // Blocks under 1 MiB never enter the cache.
+  { Tensor t = block_of(kMiB - 64); }
+  CHECK(tg::cpu::cache_stats().cached_blocks == 0);
+}
+
+TEST_CASE("cpu cache: never holds more than its limit, and frees the oldest blocks first") {
+  CacheLimit limit(20 * kMiB);
+  std::vector<void*> order;
+  {
+    std::vector<Tensor> ts;
+    for (int i = 0; i < 4; ++i) ts.push_back(block_of(8 * kMiB));
+    for (auto& t : ts) order.push_back(t.data_ptr());
+    for (auto& t : ts) t = Tensor();  // released in order 0, 1, 2, 3
+  }
+  const auto s = tg::cpu::cache_stats();
+  CHECK(s.cached_bytes <= 20 * kMiB);
+  CHECK(s.cached_blocks == 2);
+  // The two newest (2 and 3) stayed; the newest comes back first.
+  Tensor a = block_of(8 * kMiB), b = block_of(8 * kMiB);
+  CHECK(a.data_ptr() == order[3]);
+  CHECK(b.data_ptr() == order[2]);
+  // Lowering the limit frees down to it.
+  a = Tensor();
+  b = Tensor();
+  CHECK(tg::cpu::cache_stats().cached_blocks == 2);
+  tg::cpu::set_cache_limit(10 * kMiB);
+  CHECK(tg::cpu::cache_stats().cached_blocks == 1);
+  CHECK(tg::cpu::cache_stats().cached_bytes == 8 * kMiB);
+  // A block larger than the limit is freed, not cached.
+  { Tensor big = block_of(16 * kMiB); }
+  CHECK(tg::cpu::cache_stats().cached_bytes == 8 * kMiB);
+}
+
+TEST_CASE("cpu cache: a limit of 0 turns it off, and a negative limit is an error") {
+  CacheLimit limit(0);
+  const auto s0 = tg::cpu::cache_stats();
+  { Tensor t = block_of(4 * kMiB); }
+  { Tensor t = block_of(4 * kMiB); }
+  const auto s1 = tg::cpu::cache_stats();
+  CHECK(s1.cached_blocks == 0);
+  CHECK(s1.hits == s0.hits);
+  CHECK(s1.misses == s0.misses + 2);
+  CHECK_THROWS_WITH_AS(tg::cpu::set_cache_limit(-1), doctest::Contains("cpu::set_cache_limit"),
+                       tg::Error);
+  CHECK(tg::cpu::cache_limit() == 0);
+}
+
+TEST_CASE("cpu cache: reused memory holds no stale values where an op defines them") {
+  CacheLimit limit(64 * kMiB);
+  const int64_t n = 2 * kMiB;  // 8 MiB of floats
+  { Tensor t = tg::full({n}, 7.0); }
+  const auto before = tg::cpu::cache_stats();
+  Tensor z = tg::zeros({n});
+  CHECK(tg::cpu::cache_stats().hits == before.hits + 1);  // the 7s' block
+  CHECK(tg::sum(z).item<float>() == 0.0f);
+  Tensor o = tg::ones({n});
+  Tensor c = tg::add(o, o);
+  CHECK(tg::sum(c).item<float>() == static_cast<float>(2 * n));
+  CHECK(tg::amax(c).item<float>() == 2.0f);
+}
