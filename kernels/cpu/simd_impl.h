@@ -553,10 +553,36 @@ void sum_cols_f32(const float* x, int64_t rows, int64_t ld, int64_t w, double* a
 }
 
 // Column max/min (see simd.h): rows streamed in order, the select vectorised across columns
-// (compare, unordered check for NaN, blend); the accumulators stay in acc, which is L1-sized.
+// (compare, unordered check for NaN, blend). Blocks of kRegs native vectors of columns keep
+// their accumulators in registers over all rows (256 columns, 1 KB runs per row, with AVX-512):
+// with the accumulators in acc, loaded and stored for every row, amax over dim 0 of [4096, 4096]
+// ran at a third of sum's speed. The rest of the columns use acc. Same select, same results.
 template <bool kMax>
 void minmax_cols(const float* __restrict x, int64_t rows, int64_t ld, int64_t w,
                  float* __restrict acc) {
+#if defined(__AVX512F__)
+  constexpr int kRegs = 16;
+#else
+  constexpr int kRegs = 8;  // half the vector registers (16 ymm or xmm)
+#endif
+  constexpr int64_t kBlockCols = int64_t{kRegs} * kLanes;
+  int64_t j0 = 0;
+  for (; j0 + kBlockCols <= w; j0 += kBlockCols) {
+    FV a[kRegs];
+    for (int q = 0; q < kRegs; ++q) __builtin_memcpy(&a[q], acc + j0 + q * kLanes, sizeof(FV));
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* row = x + r * ld + j0;
+      for (int q = 0; q < kRegs; ++q) {
+        FV v;
+        __builtin_memcpy(&v, row + q * kLanes, sizeof(FV));
+        a[q] = ((kMax ? v > a[q] : v < a[q]) | (v != v)) ? v : a[q];
+      }
+    }
+    for (int q = 0; q < kRegs; ++q) __builtin_memcpy(acc + j0 + q * kLanes, &a[q], sizeof(FV));
+  }
+  x += j0;
+  acc += j0;
+  w -= j0;
   for (int64_t r = 0; r < rows; ++r) {
     const float* __restrict row = x + r * ld;
     for (int64_t j = 0; j < w; ++j) {
