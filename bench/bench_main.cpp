@@ -10,6 +10,7 @@
 namespace tgbench {
 double cpuinfo_ghz();
 double flop_per_cycle();
+std::string flop_per_cycle_why();
 double nominal_peak_flops();
 double measured_core_flops();
 void register_peak();
@@ -50,7 +51,7 @@ int main(int argc, char** argv) {
       "fp32_nominal_peak_formula",
       std::to_string(threads()) + " cores x " + std::to_string(cpuinfo_ghz()) +
           " GHz (/proc/cpuinfo) x " + std::to_string(flop_per_cycle()) +
-          " FLOP/cycle (2 x 256-bit FMA pipes x 8 fp32 lanes x 2)");
+          " FLOP/cycle (" + flop_per_cycle_why() + ")");
   register_peak();
   register_elementwise();
   register_reduce();

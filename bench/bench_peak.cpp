@@ -5,9 +5,11 @@
 //   - GHz: the "cpu MHz" line of /proc/cpuinfo (under KVM this is the TSC rate, e.g. 2.6 GHz for
 //     this AMD EPYC; the real clock can boost above it, so the measured figure below may exceed
 //     the computed one);
-//   - 16 fp32 FMA lanes per cycle per core: two 256-bit FMA pipes (AMD Zen 2-4; Zen 4 runs
-//     AVX-512 as two 256-bit halves, so AVX-512 does not double it), i.e. 32 FLOP/cycle/core.
-//     Override with TG_BENCH_FLOP_PER_CYCLE (e.g. 64 for Intel parts with two AVX-512 FMA units).
+//   - FLOP per cycle per core from the CPU's vendor and family (cpuid): two 512-bit FMA pipes,
+//     64, on AMD Zen 5 (family 0x1A) and on Intel CPUs with AVX-512 (server parts; some have one
+//     unit); two 256-bit pipes, 32, otherwise (AMD Zen 2-4: Zen 4 runs AVX-512 as two 256-bit
+//     halves, so AVX-512 does not double it; Intel without AVX-512). Override with
+//     TG_BENCH_FLOP_PER_CYCLE.
 // * measured = threads x the best of 5 single-core runs of a register-only loop of independent
 //   FMAs (no memory traffic), AVX2 or AVX-512, whichever is faster here, taken at start-up. This is the denominator of every
 //   peak_frac counter: it is what the FMA units really deliver at the clock the VM gets.
@@ -18,6 +20,7 @@
 #include <fstream>
 #include <string>
 
+#include <cpuid.h>
 #include <immintrin.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -43,10 +46,39 @@ double cpuinfo_ghz() {
   return 0.0;
 }
 
-double flop_per_cycle() {
-  const char* env = std::getenv("TG_BENCH_FLOP_PER_CYCLE");
-  return env ? std::atof(env) : 32.0;
+namespace {
+
+struct FmaModel {
+  double flop_per_cycle;
+  std::string why;
+};
+
+FmaModel fma_model() {
+  if (const char* env = std::getenv("TG_BENCH_FLOP_PER_CYCLE"))
+    return {std::atof(env), "TG_BENCH_FLOP_PER_CYCLE"};
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  char vendor[13] = {};
+  __get_cpuid(0, &a, &b, &c, &d);
+  __builtin_memcpy(vendor, &b, 4);
+  __builtin_memcpy(vendor + 4, &d, 4);
+  __builtin_memcpy(vendor + 8, &c, 4);
+  __get_cpuid(1, &a, &b, &c, &d);
+  unsigned family = (a >> 8) & 0xF;
+  if (family == 0xF) family += (a >> 20) & 0xFF;
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  const std::string v = vendor;
+  if (v == "AuthenticAMD" && family >= 0x1A && avx512)
+    return {64.0, "2 x 512-bit FMA pipes x 16 fp32 lanes x 2: AMD Zen 5"};
+  if (v == "GenuineIntel" && avx512)
+    return {64.0, "2 x 512-bit FMA units x 16 fp32 lanes x 2: Intel with AVX-512"};
+  return {32.0, "2 x 256-bit FMA pipes x 8 fp32 lanes x 2" +
+                    std::string(v == "AuthenticAMD" ? ": AMD Zen 2-4" : "")};
 }
+
+}  // namespace
+
+double flop_per_cycle() { return fma_model().flop_per_cycle; }
+std::string flop_per_cycle_why() { return fma_model().why; }
 
 double nominal_peak_flops() { return threads() * cpuinfo_ghz() * 1e9 * flop_per_cycle(); }
 

@@ -101,7 +101,8 @@ namespace tg::kernels::cpu {
 // The tile: 14 x 32 floats (28 zmm accumulators, 2 W vectors, 1 broadcast: 31 of 32 registers;
 // 12 x 32 was 1-5% slower in the same process, within noise on this machine; docs/benchmarks.md,
 // session 7). Blocks: an A panel is 14 KiB (L1 is 48 KiB here), an mc x kc A block 196 KiB and a
-// kc x nc W block 1 MiB (L2 is 2 MiB per core). kc = 256 fixes the bits (gemm_packed.h).
+// kc x nc W block 1 MiB (L2 is 2 MiB per core on the Intel host, 1 MiB on the AMD ones: nc
+// 512 measured 1-3% slower there, session 9). kc = 256 fixes the bits (gemm_packed.h).
 extern const PackedGemm kPackedAvx512F32 = make_packed<float, 14, 2, 256, 196, 1024>("avx512");
 extern const PackedGemm kPackedAvx512F64 = make_packed<double, 14, 2, 256, 196, 512>("avx512");
 
