@@ -11,7 +11,10 @@ CacheStats cache_stats() {
   return {s.cached_bytes, s.cached_blocks, s.hits, s.misses, s.limit_bytes};
 }
 
-void empty_cache() { kernels::cpu::block_cache().empty(); }
+void empty_cache() {
+  kernels::cpu::block_cache().empty();
+  kernels::cpu::small_blocks::empty_this_thread();
+}
 
 void set_cache_limit(int64_t bytes) {
   TG_CHECK(bytes >= 0, "cpu::set_cache_limit: the limit must be >= 0 bytes, got ", bytes);

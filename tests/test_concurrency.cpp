@@ -189,19 +189,22 @@ TEST_CASE("concurrency: independent models train on 8 threads exactly as they do
                                    parallel[static_cast<size_t>(t)][p]));
 }
 
-TEST_CASE("concurrency: the CPU block cache hands each large block to one thread at a time") {
-  // 8 threads allocate, fill, check and free tensors of 1-4 MiB (four size classes) in a loop
+TEST_CASE("concurrency: the CPU block caches hand each block to one thread at a time") {
+  // 8 threads allocate, fill, check and free tensors of 1-4 MiB (four size classes) and of
+  // 512 B - 64 KiB (the per-thread caches) in a loop
   // with a small cache limit, so blocks move between threads and get evicted while others
   // allocate. A block handed to two threads at once would show the other thread's value.
   const int64_t old_limit = tg::cpu::cache_limit();
   tg::cpu::set_cache_limit(int64_t{8} << 20);
   std::atomic<int> wrong{0};
   const auto errors = run_threads([&](int t) {
-    for (int round = 0; round < 24; ++round) {
-      const int64_t n = (int64_t{1} << 18) * (1 + (t + round) % 4);  // 1-4 MiB of floats
+    for (int round = 0; round < 48; ++round) {
+      // 1-4 MiB (the shared cache), or 512 B - 64 KiB (each thread's own)
+      const int64_t n = round % 2 ? (int64_t{1} << 18) * (1 + (t + round) % 4)
+                                  : int64_t{128} << ((t + round) % 8);
       Tensor x = tg::full({n}, static_cast<double>(t * 100 + round));
       const float* p = x.data<float>();
-      for (int64_t i = 0; i < n; i += 997)
+      for (int64_t i = 0; i < n; i += 1 + n / 64)
         if (p[i] != static_cast<float>(t * 100 + round)) wrong.fetch_add(1);
     }
   });

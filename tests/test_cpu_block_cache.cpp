@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <thread>
 #include <vector>
 
 #include <tapegrad/tapegrad.h>
@@ -142,4 +143,52 @@ TEST_CASE("cpu cache: reused memory holds no stale values where an op defines th
   Tensor c = tg::add(o, o);
   CHECK(tg::sum(c).item<float>() == static_cast<float>(2 * n));
   CHECK(tg::amax(c).item<float>() == 2.0f);
+}
+
+TEST_CASE("cpu cache: small blocks are 64-byte aligned and reused per thread by class") {
+  // 257 B ... 64 KiB: a per-thread cache by power-of-two class (512 B ... 64 KiB).
+  for (int64_t floats : {65, 100, 128, 129, 1000, 4096, 5000, 16384}) {
+    CAPTURE(floats);
+    Tensor t = tg::empty({floats});
+    CHECK(reinterpret_cast<uintptr_t>(t.data_ptr()) % 64 == 0);
+  }
+  void* first = nullptr;
+  {
+    Tensor t = tg::empty({1000});  // 4000 B: the 4 KiB class
+    first = t.data_ptr();
+  }
+  {
+    Tensor t = tg::empty({600});  // 2400 B: the 4 KiB class too
+    CHECK(t.data_ptr() == first);
+    Tensor u = tg::empty({1000});  // the class is empty now: another block
+    CHECK(u.data_ptr() != first);
+  }
+  // At most 16 blocks per class stay: of 20 freed, the 16 freed first are kept and the 16 next
+  // allocations get them back (newest first).
+  std::vector<Tensor> ts;
+  for (int i = 0; i < 20; ++i) ts.push_back(tg::empty({2000}));  // 8000 B: the 8 KiB class
+  std::vector<void*> freed;
+  for (auto& t : ts) freed.push_back(t.data_ptr());
+  for (auto& t : ts) t = Tensor();
+  for (int i = 0; i < 16; ++i) {
+    CAPTURE(i);
+    Tensor t = tg::empty({2000});
+    CHECK(t.data_ptr() == freed[static_cast<size_t>(15 - i)]);
+    ts[static_cast<size_t>(i)] = t;  // keep it, so the next one comes from the cache too
+  }
+  ts.clear();
+}
+
+TEST_CASE("cpu cache: a small block freed on another thread joins that thread's cache") {
+  Tensor t = tg::full({3000}, 5.0);  // 12000 B: the 16 KiB class
+  void* p = t.data_ptr();
+  bool reused = false;
+  std::thread other([&] {
+    t = Tensor();  // freed here
+    Tensor u = tg::zeros({4000});  // 16000 B: the same class, on this thread
+    reused = u.data_ptr() == p;
+    CHECK(tg::sum(u).item<float>() == 0.0f);
+  });  // the thread's cache is freed as it ends (LeakSanitizer would report it otherwise)
+  other.join();
+  CHECK(reused);
 }

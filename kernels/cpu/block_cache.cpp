@@ -114,6 +114,81 @@ BlockCacheStats BlockCache::stats() const {
   return stats_;
 }
 
+namespace small_blocks {
+namespace {
+
+constexpr int kClasses = 8;  // 512 B << 0 ... 512 B << 7 = 64 KiB
+
+int class_of(size_t n) {  // the smallest c with 512 << c >= n
+  return n <= 512 ? 0 : 64 - __builtin_clzll(n - 1) - 9;
+}
+size_t class_size(int c) { return size_t{512} << c; }
+
+struct ThreadBlocks {
+  void* blocks[kClasses][kSmallPerClass];
+  int count[kClasses] = {};
+  void empty() {
+    for (int c = 0; c < kClasses; ++c) {
+      for (int i = 0; i < count[c]; ++i) free_block(blocks[c][i], class_size(c));
+      count[c] = 0;
+    }
+  }
+};
+
+// The calling thread's cache. The pointer and state are trivially destructible, so they can be
+// read at any time, including from tensors freed by other thread_local or static destructors
+// after `owner` has freed the cache (state 2: plain malloc / free from then on).
+thread_local ThreadBlocks* tls_blocks = nullptr;
+thread_local int tls_state = 0;  // 0: not made yet, 1: live, 2: the thread is ending
+struct Owner {
+  ~Owner() {
+    if (tls_blocks != nullptr) {
+      tls_blocks->empty();
+      delete tls_blocks;
+    }
+    tls_blocks = nullptr;
+    tls_state = 2;
+  }
+};
+thread_local Owner owner;
+
+ThreadBlocks* blocks() {
+  if (tls_state == 1) return tls_blocks;
+  if (tls_state == 2) return nullptr;
+  (void)&owner;  // constructs it, which registers its destructor for this thread's exit
+  tls_blocks = new ThreadBlocks();
+  tls_state = 1;
+  return tls_blocks;
+}
+
+}  // namespace
+
+void* allocate(size_t nbytes) {
+  const int c = class_of(nbytes);
+  if (ThreadBlocks* t = blocks(); t != nullptr && t->count[c] > 0) {
+    void* p = t->blocks[c][--t->count[c]];
+    TG_UNPOISON(p, (nbytes + 63) / 64 * 64);
+    return p;
+  }
+  return std::aligned_alloc(64, class_size(c));
+}
+
+void release(void* ptr, size_t nbytes) {
+  const int c = class_of(nbytes);
+  if (ThreadBlocks* t = blocks(); t != nullptr && t->count[c] < kSmallPerClass) {
+    TG_POISON(ptr, class_size(c));
+    t->blocks[c][t->count[c]++] = ptr;
+    return;
+  }
+  std::free(ptr);
+}
+
+void empty_this_thread() {
+  if (tls_state == 1) tls_blocks->empty();
+}
+
+}  // namespace small_blocks
+
 BlockCache& block_cache() {
   static BlockCache* cache = new BlockCache(limit_from_env());  // never destroyed (see header)
   return *cache;

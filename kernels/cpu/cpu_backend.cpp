@@ -150,14 +150,17 @@ class CpuBackend final : public Backend {
  public:
   const char* name() const override { return "cpu"; }
 
-  // Small blocks come from malloc (glibc keeps per-thread caches of them); larger ones are
-  // 64-byte aligned for vector loads, and from 1 MiB on they go through the block cache (their
-  // pages stay mapped for the next tensor of their size class; block_cache.h).
+  // Blocks of up to 256 B come from malloc (glibc keeps per-thread caches of them); larger ones
+  // are 64-byte aligned for vector loads: up to 64 KiB from a per-thread cache of freed blocks,
+  // from 1 MiB on through the block cache (their pages stay mapped for the next tensor of their
+  // size class; block_cache.h).
   void* allocate(size_t nbytes) override {
     // Beyond PTRDIFF_MAX no allocation can succeed (and rounding up below could wrap to 0).
     TG_CHECK(nbytes <= static_cast<size_t>(PTRDIFF_MAX), "allocate: out of memory allocating ",
              nbytes, " bytes on cpu");
-    void* p = nbytes <= 256                        ? std::malloc(nbytes ? nbytes : 1)
+    namespace small = cpu::small_blocks;
+    void* p = nbytes <= small::kSmallMin            ? std::malloc(nbytes ? nbytes : 1)
+              : nbytes <= small::kSmallMax          ? small::allocate(nbytes)
               : nbytes < cpu::BlockCache::kMinBytes ? std::aligned_alloc(64, (nbytes + 63) / 64 * 64)
                                                     : cpu::block_cache().allocate(nbytes);
     TG_CHECK(p != nullptr, "allocate: out of memory allocating ", nbytes, " bytes on cpu");
@@ -165,6 +168,8 @@ class CpuBackend final : public Backend {
   }
   void deallocate(void* ptr, size_t nbytes) override {
     if (nbytes >= cpu::BlockCache::kMinBytes) cpu::block_cache().release(ptr, nbytes);
+    else if (nbytes > cpu::small_blocks::kSmallMin && nbytes <= cpu::small_blocks::kSmallMax)
+      cpu::small_blocks::release(ptr, nbytes);
     else std::free(ptr);
   }
   void copy_from_host(void* dst, const void* src, size_t n) override {
