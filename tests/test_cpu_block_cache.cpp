@@ -192,3 +192,15 @@ TEST_CASE("cpu cache: a small block freed on another thread joins that thread's 
   other.join();
   CHECK(reused);
 }
+
+TEST_CASE("cpu cache: TG_CPU_CACHE_MB is a whole number of MiB, anything else a tg::Error") {
+  CHECK(BlockCache::limit_from_env(nullptr) == 256 * kMiB);
+  CHECK(BlockCache::limit_from_env("") == 256 * kMiB);
+  CHECK(BlockCache::limit_from_env("0") == 0);
+  CHECK(BlockCache::limit_from_env("64") == 64 * kMiB);
+  for (const char* bad : {"abc", "64MB", "-1", "1.5", " ", "99999999999999999999"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_WITH_AS(BlockCache::limit_from_env(bad), doctest::Contains("TG_CPU_CACHE_MB"),
+                         tg::Error);
+  }
+}

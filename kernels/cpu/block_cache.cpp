@@ -2,8 +2,10 @@
 #include "block_cache.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
-#include <string>
+
+#include "tensor/error.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -19,22 +21,23 @@ namespace {
 
 constexpr int64_t kDefaultLimit = int64_t{256} << 20;
 
-// TG_CPU_CACHE_MB: the limit in MiB (0 turns the cache off); unset or unreadable: the default.
-int64_t limit_from_env() {
-  const char* env = std::getenv("TG_CPU_CACHE_MB");
-  if (env == nullptr || *env == '\0') return kDefaultLimit;
-  char* end = nullptr;
-  const long long mb = std::strtoll(env, &end, 10);
-  if (*end != '\0' || mb < 0 || mb > (int64_t{1} << 30)) return kDefaultLimit;
-  return static_cast<int64_t>(mb) << 20;
-}
-
 void free_block(void* p, size_t size) {
   TG_UNPOISON(p, size);
   std::free(p);
 }
 
 }  // namespace
+
+int64_t BlockCache::limit_from_env(const char* value) {
+  if (value == nullptr || *value == '\0') return kDefaultLimit;
+  char* end = nullptr;
+  errno = 0;
+  const long long mb = std::strtoll(value, &end, 10);
+  TG_CHECK(end != value && *end == '\0' && errno == 0 && mb >= 0 && mb <= (int64_t{1} << 30),
+           "TG_CPU_CACHE_MB: expected a whole number of MiB from 0 (no cache) to 2^30, got '",
+           value, "'");
+  return static_cast<int64_t>(mb) << 20;
+}
 
 size_t BlockCache::size_class(size_t n) {
   const size_t top = size_t{1} << (63 - __builtin_clzll(n));  // the largest power of two <= n
@@ -190,7 +193,8 @@ void empty_this_thread() {
 }  // namespace small_blocks
 
 BlockCache& block_cache() {
-  static BlockCache* cache = new BlockCache(limit_from_env());  // never destroyed (see header)
+  // Never destroyed (see header). A bad TG_CPU_CACHE_MB throws here, at the first large block.
+  static BlockCache* cache = new BlockCache(BlockCache::limit_from_env(std::getenv("TG_CPU_CACHE_MB")));
   return *cache;
 }
 

@@ -32,6 +32,10 @@ class BlockCache {
  public:
   static constexpr size_t kMinBytes = size_t{1} << 20;  // smaller blocks are malloc's business
 
+  // The limit that TG_CPU_CACHE_MB's value sets: unset or empty, 256 MiB; else a whole number of
+  // MiB from 0 to 2^30, or a tg::Error naming the variable and the value.
+  static int64_t limit_from_env(const char* value);
+
   // The size class of an n-byte block (n >= kMinBytes): eighth steps between powers of two, so
   // at most 12.5% more than asked. A block is allocated and cached at its class size.
   static size_t size_class(size_t n);
