@@ -86,7 +86,7 @@ void BlockCache::release(void* ptr, size_t nbytes) {
       return;
     }
   }
-  std::free(ptr);
+  free_block(ptr, size);  // a reused block's tail past its last request may still be poisoned
 }
 
 void BlockCache::evict_to(int64_t bytes) {
@@ -183,7 +183,7 @@ void release(void* ptr, size_t nbytes) {
     t->blocks[c][t->count[c]++] = ptr;
     return;
   }
-  std::free(ptr);
+  free_block(ptr, class_size(c));  // as BlockCache::release
 }
 
 void empty_this_thread() {
